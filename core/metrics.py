@@ -1,0 +1,120 @@
+"""Prometheus metrics of every stage, with closed label sets.
+
+Names follow the Prometheus conventions (``_total`` counters, ``_seconds`` and
+``_bytes`` histograms). Labels are taken from closed sets only: a stage name,
+a result, a reason; never a URL or a feed id. ``deploy/`` (the Grafana
+dashboard and the alert rules) uses exactly these names.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+#: Stage names, the values of every ``stage`` label.
+STAGES = ("poll", "fetch", "enrich")
+
+#: Results of one feed poll.
+POLL_RESULTS = ("new", "unchanged", "not_modified", "error")
+
+#: Reasons a message failed in a stage.
+FAIL_REASONS = ("invalid", "fetch", "extract", "enrich", "timeout", "internal")
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_E2E_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600)
+
+MESSAGES_IN = Counter(
+    "newsflow_messages_in_total", "Messages consumed by a stage", ["stage"], registry=REGISTRY
+)
+MESSAGES_OUT = Counter(
+    "newsflow_messages_out_total",
+    "Messages produced by a stage and acknowledged by the broker",
+    ["stage"],
+    registry=REGISTRY,
+)
+MESSAGES_FAILED = Counter(
+    "newsflow_messages_failed_total",
+    "Messages a stage could not process (each one went to the dead-letter topic)",
+    ["stage", "reason"],
+    registry=REGISTRY,
+)
+DLQ_MESSAGES = Counter(
+    "newsflow_dlq_messages_total",
+    "Messages written to the dead-letter topic",
+    ["stage"],
+    registry=REGISTRY,
+)
+DUPLICATES = Counter(
+    "newsflow_duplicates_total",
+    "Input messages skipped because their article was already processed",
+    ["stage"],
+    registry=REGISTRY,
+)
+RETRIES = Counter(
+    "newsflow_retries_total", "Retried attempts of a unit of work", ["stage"], registry=REGISTRY
+)
+FEED_POLLS = Counter(
+    "newsflow_feed_polls_total", "Feed polls by result", ["result"], registry=REGISTRY
+)
+FEEDS_OWNED = Gauge(
+    "newsflow_feeds_owned", "Feeds owned (scheduled) by this process", registry=REGISTRY
+)
+FETCH_SECONDS = Histogram(
+    "newsflow_fetch_duration_seconds",
+    "Time to fetch one article page, redirects included",
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+FETCH_BYTES = Histogram(
+    "newsflow_fetch_size_bytes",
+    "Size of fetched article pages",
+    buckets=(1e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7),
+    registry=REGISTRY,
+)
+EXTRACT_SECONDS = Histogram(
+    "newsflow_extract_duration_seconds",
+    "Time to clean one batch of pages in a worker process",
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+ENRICH_SECONDS = Histogram(
+    "newsflow_enrich_duration_seconds",
+    "Time to enrich one batch of articles in a worker process",
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+INGEST_TO_SINK_SECONDS = Histogram(
+    "newsflow_ingest_to_sink_seconds",
+    "Time from a link's discovery by a poller to its enriched article's acknowledgement",
+    buckets=_E2E_BUCKETS,
+    registry=REGISTRY,
+)
+CONSUMER_LAG = Gauge(
+    "newsflow_consumer_lag_messages",
+    "Messages in a stage's input partitions not yet consumed (high watermark - position)",
+    ["stage"],
+    registry=REGISTRY,
+)
+WORKER_RESTARTS = Counter(
+    "newsflow_worker_restarts_total",
+    "Worker-process pools restarted after a task overran its deadline or a worker died",
+    ["pool"],
+    registry=REGISTRY,
+)
+BUILD_INFO = Gauge(
+    "newsflow_build_info", "Version of the running newsflow", ["version"], registry=REGISTRY
+)
+
+
+def metric_names() -> set[str]:
+    """Every sample name this registry can expose (used to check dashboards and rules)."""
+    names: set[str] = set()
+    for metric in REGISTRY.collect():
+        names.add(metric.name)
+        if metric.type == "counter":
+            names.add(metric.name + "_total")
+            names.add(metric.name + "_created")
+        elif metric.type == "histogram":
+            names.update(metric.name + s for s in ("_bucket", "_sum", "_count", "_created"))
+    return names

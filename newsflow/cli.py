@@ -1,0 +1,302 @@
+"""The ``newsflow`` command line.
+
+Results go to stdout, logs and progress to stderr. Settings come from
+``NEWSFLOW_*`` environment variables and an optional TOML file (``--config``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from pydantic import ValidationError
+
+from newsflow.core.broker import BrokerUnavailable
+from newsflow.core.kafka import KafkaFactory
+from newsflow.core.logs import setup_logging
+from newsflow.core.settings import Settings, load_settings
+from newsflow.core.topics import TopicLayoutError, Topics, check_layout, describe_partitions
+from newsflow.output import article_summary, record_json
+
+log = logging.getLogger("newsflow")
+
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """A failure to report in one line, with an exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _signals(stop: asyncio.Event, on_second: Callable[[], None]) -> None:
+    """SIGINT/SIGTERM stop gracefully; a second SIGINT exits at once."""
+    loop = asyncio.get_running_loop()
+
+    def handle(signum: int) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            print("newsflow: second interrupt, exiting now", file=sys.stderr)
+            on_second()
+            os._exit(EXIT_INTERRUPTED)
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, handle, signum)
+
+
+def _external(settings: Settings) -> KafkaFactory:
+    if settings.embedded:
+        raise CliError(
+            "no Kafka configured: set NEWSFLOW_KAFKA_BOOTSTRAP=host:port (the embedded broker "
+            "lives inside `newsflow run`/`newsflow demo`; they log its address)", EXIT_CONFIG)
+    return KafkaFactory(settings, settings.kafka_bootstrap)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from newsflow.demo.runner import run_demo
+
+    stop = asyncio.Event()
+    box: list[Any] = []
+    _signals(stop, lambda: [p.kill() for p in box])
+    await run_demo(settings, as_json=args.json, limit=args.limit, stop=stop, pipeline_box=box)
+    return 0
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from newsflow.pipeline import Pipeline
+    from newsflow.registry import make_spec, read_feed_list, register
+
+    urls = read_feed_list(args.feeds) if args.feeds else []
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    pipeline = Pipeline(settings, stages)
+    stop = asyncio.Event()
+    _signals(stop, pipeline.kill)
+
+    async def add_feeds(factory: KafkaFactory) -> None:
+        if urls:
+            added = await register(factory, pipeline.topics, [make_spec(u) for u in urls])
+            print(f"newsflow: {len(added)} feed(s) registered, {len(urls) - len(added)} known",
+                  file=sys.stderr)
+
+    await pipeline.run(stop, before_stages=add_feeds)
+    return 0
+
+
+async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
+    from newsflow.pipeline import prepare_topics
+    from newsflow.registry import (
+        feed_states,
+        make_spec,
+        partition_count,
+        read_feed_list,
+        register,
+        registered,
+        unregister,
+    )
+
+    factory = _external(settings)
+    topics = Topics.from_settings(settings)
+    if args.feeds_cmd in ("add", "import"):
+        await prepare_topics(factory, topics)
+        urls = args.urls if args.feeds_cmd == "add" else read_feed_list(args.file)
+        specs = [make_spec(u, tags=args.tag or [], min_interval_s=args.min_interval,
+                           max_interval_s=args.max_interval) for u in urls]
+        added = await register(factory, topics, specs, replace=args.replace)
+        for spec in added:
+            print(f"{spec.feed_id}\t{spec.url}")
+        print(f"{len(added)} feed(s) added, {len(specs) - len(added)} already registered",
+              file=sys.stderr)
+    elif args.feeds_cmd == "remove":
+        for url in args.urls:
+            print(await unregister(factory, topics, url))
+    else:
+        specs = await registered(factory, topics)
+        states = await feed_states(factory, topics, await partition_count(factory, topics.feed_state))
+        for spec in sorted(specs.values(), key=lambda s: s.url):
+            state = states.get(spec.feed_id)
+            if args.json:
+                sys.stdout.write(record_json(topics.feeds, -1, -1, spec.feed_id.encode(),
+                                             spec.model_dump_json().encode(), ()).decode())
+                continue
+            status = "never polled"
+            if state is not None:
+                status = state.last_result or "?"
+                if state.last_error:
+                    status += f" ({state.last_error})"
+                status += f", {state.items_total} items"
+            print(f"{spec.feed_id}\t{spec.url}\t{status}")
+    return 0
+
+
+async def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
+    from newsflow.pipeline import prepare_topics
+
+    factory = _external(settings)
+    topics = Topics.from_settings(settings)
+    if args.topics_cmd == "create":
+        created = await prepare_topics(factory, topics)
+        for name in created:
+            print(f"created\t{name}")
+        print(f"{len(created)} topic(s) created, {len(topics.all()) - len(created)} existed",
+              file=sys.stderr)
+        return 0
+    admin = factory.admin()
+    await admin.start()
+    try:
+        counts = await describe_partitions(admin, topics.all())
+    finally:
+        await admin.close()
+    for name in topics.all():
+        print(f"{name}\t{counts.get(name, 'missing')}")
+    problems = check_layout(topics, counts)
+    for problem in problems:
+        print(f"newsflow: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+async def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
+    from aiokafka import TopicPartition
+
+    from newsflow.registry import partition_count
+
+    factory = _external(settings)
+    topics = Topics.from_settings(settings)
+    topic = {"feeds": topics.feeds, "feed-state": topics.feed_state, "links": topics.links,
+             "links-seen": topics.links_seen, "articles": topics.articles,
+             "enriched": topics.enriched, "dlq": topics.dlq}.get(args.topic, args.topic)
+    count = await partition_count(factory, topic)
+    if not count:
+        raise CliError(f"topic {topic} does not exist")
+    stop = asyncio.Event()
+    _signals(stop, lambda: None)
+    consumer = factory.consumer(group_id=None)
+    await consumer.start()
+    shown = 0
+    try:
+        tps = [TopicPartition(topic, p) for p in range(count)]
+        consumer.assign(tps)
+        if args.from_beginning:
+            await consumer.seek_to_beginning(*tps)
+        else:
+            await consumer.seek_to_end(*tps)
+        while not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=300)
+            for records in batch.values():
+                for r in records:
+                    if args.pretty and r.value is not None and topic == topics.enriched:
+                        import orjson
+
+                        sys.stdout.write(article_summary(orjson.loads(r.value)) + "\n")
+                    else:
+                        sys.stdout.write(record_json(r.topic, r.partition, r.offset, r.key,
+                                                     r.value, r.headers).decode())
+                    shown += 1
+                    if args.limit and shown >= args.limit:
+                        return 0
+            sys.stdout.flush()
+    finally:
+        await consumer.stop()
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsflow", description="Stream-processing news ingestion on Kafka.")
+    parser.add_argument("--config", help="TOML settings file (else NEWSFLOW_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the whole pipeline on an embedded broker and a local site")
+    demo.add_argument("--json", action="store_true", help="one EnrichedArticle JSON per line")
+    demo.add_argument("--limit", type=int, metavar="N", help="exit after N enriched articles")
+
+    run = sub.add_parser("run", help="run the pipeline (all stages, or --stages)")
+    run.add_argument("--feeds", metavar="FILE", help="register the feeds of an OPML or URL file")
+    run.add_argument("--stages", default="poll,fetch,enrich",
+                     help="comma-separated subset of poll,fetch,enrich (default: all)")
+
+    feeds = sub.add_parser("feeds", help="manage the feed registry (news.feeds)")
+    fsub = feeds.add_subparsers(dest="feeds_cmd", required=True, metavar="ACTION")
+    for name, helptext in (("add", "register feed URLs"), ("import", "register an OPML file")):
+        p = fsub.add_parser(name, help=helptext)
+        if name == "add":
+            p.add_argument("urls", nargs="+", metavar="URL")
+        else:
+            p.add_argument("file", metavar="FILE")
+        p.add_argument("--tag", action="append", help="tag the feeds (repeatable)")
+        p.add_argument("--min-interval", type=int, default=300, help="seconds (default 300)")
+        p.add_argument("--max-interval", type=int, default=3600, help="seconds (default 3600)")
+        p.add_argument("--replace", action="store_true", help="overwrite registered feeds")
+    rm = fsub.add_parser("remove", help="unregister feed URLs")
+    rm.add_argument("urls", nargs="+", metavar="URL")
+    ls = fsub.add_parser("list", help="registered feeds with their last poll")
+    ls.add_argument("--json", action="store_true")
+
+    topics = sub.add_parser("topics", help="create or check the topics")
+    tsub = topics.add_subparsers(dest="topics_cmd", required=True, metavar="ACTION")
+    tsub.add_parser("create", help="create missing topics")
+    tsub.add_parser("check", help="verify topics and co-partitioning")
+
+    tail = sub.add_parser("tail", help="print a topic's messages as JSON lines")
+    tail.add_argument("topic", help="a topic name, or feeds|links|articles|enriched|dlq|...")
+    tail.add_argument("--from-beginning", action="store_true")
+    tail.add_argument("--limit", type=int, metavar="N", help="exit after N messages")
+    tail.add_argument("--pretty", action="store_true", help="summaries for enriched articles")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "demo": cmd_demo, "run": cmd_run, "feeds": cmd_feeds, "topics": cmd_topics, "tail": cmd_tail,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        overrides: dict[str, Any] = {}
+        settings = load_settings(args.config, **overrides)
+    except (ValidationError, FileNotFoundError, ValueError) as exc:
+        print(f"newsflow: invalid settings: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    quiet_demo = args.command == "demo" and "NEWSFLOW_LOG_LEVEL" not in os.environ
+    setup_logging("WARNING" if quiet_demo else settings.log_level, settings.log_format)
+    try:
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except CliError as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return exc.status
+    except (BrokerUnavailable, TopicLayoutError) as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        from newsflow.registry import FeedListError
+
+        if isinstance(exc, FeedListError):
+            print(f"newsflow: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        log.exception("newsflow failed")
+        return 1
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

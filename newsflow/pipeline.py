@@ -1,0 +1,193 @@
+"""Wiring: which stages run in this process, on which broker, with what they need.
+
+:class:`Pipeline` owns every long-running part of ``newsflow run`` and
+``newsflow demo``, and stops them in the reverse order of their start: stages
+first (each finishes and commits the batch in hand), then worker pools, the
+producer (flushed), HTTP clients and the metrics server, and the embedded
+broker last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from newsflow.core import metrics
+from newsflow.core.broker import EmbeddedBroker
+from newsflow.core.http import make_http_client
+from newsflow.core.kafka import KafkaFactory
+from newsflow.core.runtime import Publisher, StageRunner
+from newsflow.core.server import OpsServer
+from newsflow.core.settings import Settings
+from newsflow.core.topics import Topics, ensure_topics
+from newsflow.core.workers import WorkerPool
+from newsflow.ingest.cleaner import warm_up
+from newsflow.ingest.fetcher import Fetcher
+from newsflow.ingest.poller import Poller
+from newsflow.processors.enricher import Enricher
+from newsflow.processors.nlp import load_model, model_info
+from newsflow.schemas import ModelInfo, Provenance
+
+log = logging.getLogger(__name__)
+
+STAGES = ("poll", "fetch", "enrich")
+
+
+def package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+NEWSFLOW_VERSION = package_version("newsflow")
+
+
+def provenance(settings: Settings) -> Provenance:
+    model, model_version = model_info(settings.enrich_model)
+    return Provenance(
+        newsflow_version=NEWSFLOW_VERSION,
+        models=[
+            ModelInfo(name=f"spacy/{model}", version=model_version),
+            ModelInfo(name="spacy", version=package_version("spacy")),
+            ModelInfo(name="trafilatura", version=package_version("trafilatura")),
+            ModelInfo(name="newsflow.dates", version=NEWSFLOW_VERSION),
+        ],
+    )
+
+
+async def prepare_topics(factory: KafkaFactory, topics: Topics) -> list[str]:
+    """Create missing topics and check the layout; returns the names created."""
+    admin = factory.admin()
+    await admin.start()
+    try:
+        created = await ensure_topics(admin, topics, factory.settings)
+    finally:
+        await admin.close()
+    if created:
+        log.info("topics created", extra={"topics": created})
+    return created
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, stages: Sequence[str] = STAGES) -> None:
+        unknown = set(stages) - set(STAGES)
+        if unknown:
+            raise ValueError(f"unknown stage(s): {', '.join(sorted(unknown))}")
+        self.settings = settings
+        self.stages = tuple(s for s in STAGES if s in stages)
+        self.topics = Topics.from_settings(settings)
+        self.broker: EmbeddedBroker | None = None
+        self.bootstrap = settings.kafka_bootstrap
+        self.ops: OpsServer | None = None
+        self._runners: list[StageRunner | Poller] = []
+        self._pools: list[WorkerPool] = []
+        self.started = asyncio.Event()
+
+    def ready(self) -> bool:
+        return bool(self._runners) and all(r.ready for r in self._runners)
+
+    def kill(self) -> None:
+        """Immediate stop (a second Ctrl-C): end child processes without draining."""
+        for pool in self._pools:
+            from newsflow.core.workers import _kill
+
+            if pool._executor is not None:
+                _kill(pool._executor)
+        if self.broker is not None:
+            self.broker.stop(timeout_s=1)
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        before_stages: Callable[[KafkaFactory], Awaitable[None]] | None = None,
+    ) -> None:
+        """Run until ``stop`` is set or a stage fails; then shut down in order."""
+        settings = self.settings
+        metrics.BUILD_INFO.labels(NEWSFLOW_VERSION).set(1)
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.embedded:
+                self.broker = EmbeddedBroker()
+                await self.broker.astart()
+                stack.push_async_callback(self.broker.astop)
+                self.bootstrap = self.broker.bootstrap
+                log.info("embedded broker started (data is kept in memory only)",
+                         extra={"bootstrap": self.bootstrap})
+            factory = KafkaFactory(settings, self.bootstrap)
+            self.ops = await OpsServer(settings.metrics_host, settings.metrics_port, self.ready).start()
+            stack.push_async_callback(self.ops.stop)
+            await prepare_topics(factory, self.topics)
+            producer = factory.producer()
+            await producer.start()
+            stack.push_async_callback(producer.stop)
+            publisher = Publisher(producer)
+            http = make_http_client(settings)
+            stack.push_async_callback(http.aclose)
+            if before_stages is not None:
+                await before_stages(factory)
+            self._runners = await self._build(stack, factory, publisher, http)
+            tasks = {asyncio.create_task(r.run(), name=f"stage:{name}"): name
+                     for name, r in zip(self.stages, self._runners, strict=True)}
+            self.started.set()
+            waiter = asyncio.create_task(stop.wait())
+            try:
+                done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+                failed = [t for t in done if t is not waiter and t.exception() is not None]
+                for task in failed:
+                    log.error("stage failed", extra={"stage": tasks[task]},
+                              exc_info=task.exception())
+            finally:
+                waiter.cancel()
+                await self._stop_stages(tasks)
+            if failed:
+                raise RuntimeError(f"stage {tasks[failed[0]]} failed") from failed[0].exception()
+
+    async def _build(self, stack: contextlib.AsyncExitStack, factory: KafkaFactory,
+                     publisher: Publisher, http: object) -> list[StageRunner | Poller]:
+        settings, topics = self.settings, self.topics
+        runners: list[StageRunner | Poller] = []
+        for stage in self.stages:
+            if stage == "poll":
+                runners.append(Poller(settings, factory, publisher, http, topics))  # type: ignore[arg-type]
+            elif stage == "fetch":
+                pool = await self._pool(stack, "clean", warm_up, ())
+                fetcher = Fetcher(settings, factory, http, pool, topics, NEWSFLOW_VERSION)  # type: ignore[arg-type]
+                runners.append(StageRunner(
+                    stage="fetch", processor=fetcher, input_topic=topics.links,
+                    dlq_topic=topics.dlq, factory=factory, publisher=publisher,
+                    batch_size=settings.fetch_batch,
+                ))
+            else:
+                pool = await self._pool(stack, "nlp", load_model, (settings.enrich_model,))
+                enricher = Enricher(pool, topics, provenance(settings))
+                runners.append(StageRunner(
+                    stage="enrich", processor=enricher, input_topic=topics.articles,
+                    dlq_topic=topics.dlq, factory=factory, publisher=publisher,
+                    batch_size=settings.enrich_batch,
+                ))
+        return runners
+
+    async def _pool(self, stack: contextlib.AsyncExitStack, name: str,
+                    initializer: Callable[..., None], initargs: tuple[object, ...]) -> WorkerPool:
+        s = self.settings
+        pool = WorkerPool(name, s.worker_count, initializer=initializer, initargs=initargs,
+                          max_tasks=s.worker_max_tasks, timeout_s=s.worker_task_timeout_s)
+        await pool.start()
+        self._pools.append(pool)
+        stack.push_async_callback(pool.close)
+        return pool
+
+    async def _stop_stages(self, tasks: dict[asyncio.Task[None], str]) -> None:
+        for runner in self._runners:
+            runner.stop()
+        pending = [t for t in tasks if not t.done()]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=self.settings.shutdown_timeout_s)
+            for task in late:
+                log.warning("stage did not stop in time; its batch is left uncommitted",
+                            extra={"stage": tasks[task]})
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)

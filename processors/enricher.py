@@ -1,0 +1,101 @@
+"""The enrich stage: ``news.articles`` → entities and dates → ``news.articles.enriched``.
+
+NLP runs in a worker pool, a batch of articles per call. An article that
+cannot be decoded or enriched goes to the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import ConsumerRecord, TopicPartition
+from newsflow.core import metrics
+from newsflow.core.errors import RetriableError
+from newsflow.core.runtime import Failure, Outcome, Output
+from newsflow.core.topics import Topics
+from newsflow.core.workers import WorkerPool
+from newsflow.schemas import (
+    Article,
+    DateMention,
+    EnrichedArticle,
+    Entity,
+    InvalidMessage,
+    Provenance,
+    SchemaMismatch,
+    decode,
+    encode,
+    headers_for,
+    utcnow,
+)
+
+from .nlp import analyse_batch
+
+log = logging.getLogger(__name__)
+
+
+class Enricher:
+    """The enrich stage's processor (run by :class:`~newsflow.core.runtime.StageRunner`)."""
+
+    stage = "enrich"
+
+    def __init__(self, pool: WorkerPool, topics: Topics, provenance: Provenance) -> None:
+        self.pool = pool
+        self.topics = topics
+        self.provenance = provenance
+
+    async def on_assigned(self, partitions: set[TopicPartition]) -> None:
+        return None
+
+    async def on_revoked(self, partitions: set[TopicPartition]) -> None:
+        return None
+
+    async def written(self, state: list[Output]) -> None:
+        return None
+
+    async def process(self, records: Sequence[ConsumerRecord]) -> list[Outcome]:
+        outcomes: list[Outcome | None] = [None] * len(records)
+        todo: list[tuple[int, Article]] = []
+        for i, record in enumerate(records):
+            try:
+                todo.append((i, decode(Article, record.value, record.headers)))
+            except (InvalidMessage, SchemaMismatch) as exc:
+                outcomes[i] = Outcome(failure=Failure("invalid", str(exc)))
+        results = await self._analyse([(a.text, a.published) for _, a in todo]) if todo else []
+        for (i, article), result in zip(todo, results, strict=True):
+            if isinstance(result, str):
+                outcomes[i] = Outcome(failure=Failure("enrich", result))
+                continue
+            enriched = EnrichedArticle(
+                **article.model_dump(),
+                entities=[Entity(**e) for e in result["entities"]],
+                dates=[DateMention(**d) for d in result["dates"]],
+                enriched_at=utcnow(),
+                provenance=self.provenance,
+            )
+            metrics.INGEST_TO_SINK_SECONDS.observe(
+                (enriched.enriched_at - article.discovered_at).total_seconds()
+            )
+            outcomes[i] = Outcome(outputs=[Output(
+                self.topics.enriched, article.article_id.encode(), encode(enriched),
+                headers_for(enriched),
+            )])
+        return [o if o is not None else Outcome() for o in outcomes]
+
+    async def _analyse(self, items: list[tuple[str, str | None]]) -> list[dict[str, Any] | str]:
+        """Analyse in the worker pool; a batch that fails is retried article by article."""
+        with metrics.ENRICH_SECONDS.time():
+            try:
+                return list(await self.pool.run(analyse_batch, items))
+            except RetriableError as exc:
+                if len(items) == 1:
+                    return [str(exc)]
+                log.warning("enrich batch failed; retrying one by one", extra={"error": str(exc)})
+        results: list[dict[str, Any] | str] = []
+        for item in items:
+            try:
+                results.extend(await self.pool.run(analyse_batch, [item]))
+            except RetriableError as exc:
+                results.append(str(exc))
+        return results

@@ -1,0 +1,173 @@
+"""Typed message models, one per message type, each with its schema version.
+
+Values on every topic are JSON (orjson). Each message carries a ``schema``
+header naming its type and major version (``Link/1``); within a major version
+changes are additive only, and consumers ignore fields they do not know.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+DateType = Literal["DATE", "TIME", "DURATION", "SET"]
+PublishedSource = Literal["page", "feed", "none"]
+
+
+class Message(BaseModel):
+    """Base of every message model: name and major version go in the ``schema`` header."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    SCHEMA_NAME: ClassVar[str] = "Message"
+    SCHEMA_MAJOR: ClassVar[int] = 1
+
+    @classmethod
+    def schema_header(cls) -> bytes:
+        return f"{cls.SCHEMA_NAME}/{cls.SCHEMA_MAJOR}".encode()
+
+
+class FeedSpec(Message):
+    """A registered feed (topic ``news.feeds``, key ``feed_id``)."""
+
+    SCHEMA_NAME: ClassVar[str] = "FeedSpec"
+
+    feed_id: str
+    url: str
+    title: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    language: str | None = Field(None, description="Language hint (ISO 639-1)")
+    min_interval_s: int = Field(300, ge=1, description="Shortest time between two polls")
+    max_interval_s: int = Field(3600, ge=1, description="Longest time between two polls")
+    enabled: bool = True
+    added_at: AwareDatetime
+
+
+class FeedState(Message):
+    """What a poller knows of one feed (topic ``news.feed-state``, key ``feed_id``)."""
+
+    SCHEMA_NAME: ClassVar[str] = "FeedState"
+
+    feed_id: str
+    url: str = Field(description="Where the feed is polled now (its moved-to URL after a 301)")
+    moved_to: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_polled_at: AwareDatetime | None = None
+    next_poll_at: AwareDatetime | None = None
+    interval_s: int = 300
+    last_status: int | None = None
+    last_result: str | None = None
+    error_streak: int = 0
+    last_error: str | None = None
+    last_error_at: AwareDatetime | None = None
+    items_total: int = 0
+    seen: list[str] = Field(
+        default_factory=list, description="article ids of recently seen items, newest last"
+    )
+
+
+class Link(Message):
+    """An item of a feed not seen before (topic ``news.links``, key ``article_id``)."""
+
+    SCHEMA_NAME: ClassVar[str] = "Link"
+
+    article_id: str
+    url: str
+    feed_id: str
+    feed_url: str
+    feed_title: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    published: str | None = Field(None, description="Item date from the feed, ISO 8601")
+    authors: list[str] = Field(default_factory=list)
+    discovered_at: AwareDatetime
+
+
+class Article(Message):
+    """A fetched page cleaned to its main text (topic ``news.articles``, key ``article_id``)."""
+
+    SCHEMA_NAME: ClassVar[str] = "Article"
+
+    article_id: str
+    url: str
+    final_url: str | None = Field(None, description="URL after redirects")
+    canonical_url: str | None = None
+    feed_id: str
+    title: str | None = None
+    text: str
+    description: str | None = None
+    site_name: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published: str | None = Field(None, description="Publication time, ISO 8601")
+    published_source: PublishedSource = "none"
+    language: str | None = None
+    content_hash: str
+    discovered_at: AwareDatetime
+    fetched_at: AwareDatetime
+    newsflow_version: str
+
+
+class Entity(BaseModel):
+    """A named entity: first mention's offsets into ``text`` and how often it occurs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    label: str = Field(description="OntoNotes label: PERSON, ORG, GPE, LOC, NORP, ...")
+    start: int
+    end: int
+    count: int = 1
+
+
+class DateMention(BaseModel):
+    """A date or time expression, normalised (TIMEX3 value, ISO 8601 form)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    type: DateType
+    value: str
+    start: int
+    end: int
+    mod: str | None = None
+
+
+class ModelInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+
+
+class Provenance(BaseModel):
+    """Which software and models produced a record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    newsflow_version: str
+    models: list[ModelInfo] = Field(default_factory=list)
+
+
+class EnrichedArticle(Article):
+    """An article with entities and dates (topic ``news.articles.enriched``)."""
+
+    SCHEMA_NAME: ClassVar[str] = "EnrichedArticle"
+
+    entities: list[Entity] = Field(default_factory=list)
+    dates: list[DateMention] = Field(default_factory=list)
+    enriched_at: AwareDatetime
+    provenance: Provenance
+
+
+MESSAGE_TYPES: tuple[type[Message], ...] = (FeedSpec, FeedState, Link, Article, EnrichedArticle)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    from datetime import UTC
+
+    return datetime.now(UTC)
