@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from .kafka import KafkaFactory
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class TopicLayoutError(RuntimeError):
@@ -119,3 +123,16 @@ def _partitions_for(topic: str, topics: Topics, counts: dict[str, int], settings
         if partner is not None and partner in counts:
             return counts[partner]
     return settings.topic_partitions
+
+
+async def prepare_topics(factory: KafkaFactory, topics: Topics) -> list[str]:
+    """Create missing topics and check the layout; returns the names created."""
+    admin = factory.admin()
+    await admin.start()
+    try:
+        created = await ensure_topics(admin, topics, factory.settings)
+    finally:
+        await admin.close()
+    if created:
+        log.info("topics created", extra={"topics": created})
+    return created

@@ -97,7 +97,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
-    from newsflow.pipeline import prepare_topics
+    from newsflow.core.topics import prepare_topics
     from newsflow.registry import (
         feed_states,
         make_spec,
@@ -143,7 +143,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
-    from newsflow.pipeline import prepare_topics
+    from newsflow.core.topics import prepare_topics
 
     factory = _external(settings)
     topics = Topics.from_settings(settings)

@@ -22,7 +22,7 @@ from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Publisher, StageRunner
 from newsflow.core.server import OpsServer
 from newsflow.core.settings import Settings
-from newsflow.core.topics import Topics, ensure_topics
+from newsflow.core.topics import Topics, prepare_topics
 from newsflow.core.workers import WorkerPool
 from newsflow.ingest.cleaner import warm_up
 from newsflow.ingest.fetcher import Fetcher
@@ -57,19 +57,6 @@ def provenance(settings: Settings) -> Provenance:
             ModelInfo(name="newsflow.dates", version=NEWSFLOW_VERSION),
         ],
     )
-
-
-async def prepare_topics(factory: KafkaFactory, topics: Topics) -> list[str]:
-    """Create missing topics and check the layout; returns the names created."""
-    admin = factory.admin()
-    await admin.start()
-    try:
-        created = await ensure_topics(admin, topics, factory.settings)
-    finally:
-        await admin.close()
-    if created:
-        log.info("topics created", extra={"topics": created})
-    return created
 
 
 class Pipeline:

@@ -1,0 +1,107 @@
+"""The whole pipeline on the real dev broker, fed by real local HTTP servers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+
+import orjson
+import pytest
+from newsflow.core.kafka import KafkaFactory
+from newsflow.core.settings import Settings
+from newsflow.schemas import EnrichedArticle, feed_id
+from support.kafka import read_all, wait_for_values
+
+from newsflow.demo.farm import FeedFarm
+from newsflow.demo.site import DemoSite
+from newsflow.pipeline import Pipeline
+from newsflow.registry import feed_states, make_spec, register
+
+pytestmark = pytest.mark.timeout(300)
+
+
+async def run_pipeline_until(settings: Settings, feed_urls: list[str], topic_attr: str,
+                             count: int, timeout_s: float = 150) -> tuple[Pipeline, list[dict]]:
+    pipeline = Pipeline(settings)
+    stop = asyncio.Event()
+
+    async def add(factory: KafkaFactory) -> None:
+        await register(factory, pipeline.topics, [make_spec(u, min_interval_s=600)
+                                                  for u in feed_urls])
+
+    task = asyncio.create_task(pipeline.run(stop, before_stages=add))
+    try:
+        await asyncio.wait_for(pipeline.started.wait(), 60)
+        factory = KafkaFactory(settings, settings.kafka_bootstrap)
+        values = await wait_for_values(factory, getattr(pipeline.topics, topic_attr), count,
+                                       timeout_s=timeout_s)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
+    return pipeline, values
+
+
+async def test_demo_site_reaches_the_sink_once_each(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    with DemoSite() as site:
+        expected = len(site.article_urls)
+        pipeline, _ = await run_pipeline_until(settings, site.feed_urls, "enriched", expected)
+        factory = KafkaFactory(settings, settings.kafka_bootstrap)
+        records = await read_all(factory, pipeline.topics.enriched)
+    articles = [EnrichedArticle.model_validate_json(r.value) for r in records]
+    ids = Counter(a.article_id for a in articles)
+    assert len(ids) == expected, "every article of the site arrives"
+    assert max(ids.values()) == 1, "no article arrives twice (two are in two feeds)"
+    assert {a.url for a in articles} == set(site.article_urls)
+    for record, article in zip(records, articles, strict=True):
+        assert dict(record.headers)["schema"] == b"EnrichedArticle/1"
+        assert record.key == article.article_id.encode()
+        assert article.text and article.title
+        assert article.entities, f"no entities in {article.url}"
+        assert article.dates, f"no dates in {article.url}"
+        assert article.language == "en"
+        assert article.published and article.published_source == "page"
+        assert article.provenance.models and article.provenance.newsflow_version
+        for entity in article.entities:
+            assert article.text[entity.start:entity.end] == entity.text
+        for mention in article.dates:
+            assert article.text[mention.start:mention.end] == mention.text
+
+    seed = next(a for a in articles if "Kalbajar" in (a.title or ""))
+    found = {(e.text, e.label) for e in seed.entities}
+    assert ("Sahiba Gafarova", "PERSON") in found
+    places = {e.text for e in seed.entities if e.label in ("GPE", "LOC")}
+    assert {"Azerbaijan", "Armenia", "Kalbajar", "Moscow"} <= places
+    values = {d.value.split("T")[0] for d in seed.dates}
+    assert {"2020-11-25", "2020-09-27", "2020-11-10", "1993", "1988", "1994"} <= values
+    assert seed.published is not None and seed.published.startswith("2020-11-25")
+    assert seed.authors == ["Elchin Mehdiyev"]
+
+
+async def test_bad_feeds_and_pages_are_reported_and_the_stream_goes_on(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(fetch_attempts=2)
+    with FeedFarm(feeds=1, items=2) as farm:
+        broken = f"{farm.base_url}/broken/feed.xml"
+        feeds = [broken, f"{farm.base_url}/mixed/feed.xml", *farm.feed_urls]
+        pipeline, values = await run_pipeline_until(settings, feeds, "enriched", 4)
+        factory = KafkaFactory(settings, settings.kafka_bootstrap)
+        dlq = await read_all(factory, pipeline.topics.dlq)
+        states = await feed_states(factory, pipeline.topics, settings.topic_partitions)
+    assert len({v["article_id"] for v in values}) == 4, "good pages of every feed arrive"
+    broken_state = states[feed_id(broken)]
+    assert broken_state.last_result == "error"
+    assert broken_state.error_streak >= 1
+    assert broken_state.last_error and "not a feed" in broken_state.last_error
+    assert len(dlq) == 1
+    headers = {k: v.decode() for k, v in dlq[0].headers}
+    link = orjson.loads(dlq[0].value)
+    assert link["url"].endswith("/gone/1.html"), "the original Link bytes are kept"
+    assert headers["dlq.stage"] == "fetch"
+    assert headers["dlq.reason"] == "fetch"
+    assert "404" in headers["dlq.error"]
+    assert headers["dlq.source.topic"] == pipeline.topics.links
+    assert int(headers["dlq.source.offset"]) >= 0
+    assert headers["schema"] == "Link/1"
