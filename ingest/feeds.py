@@ -18,6 +18,14 @@ import orjson
 from newsflow.core.errors import PermanentError
 
 
+#: feedparser's bozo exceptions that do not stop a feed from being read.
+_SOFT_PROBLEMS = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.CharacterEncodingUnknown,
+    feedparser.NonXMLContentType,
+)
+
+
 class FeedParseError(PermanentError):
     reason = "invalid"
 
@@ -67,6 +75,15 @@ def _from_struct(struct: Any) -> datetime | None:
         return None
 
 
+def _resolve(base: str, link: str) -> str | None:
+    """``link`` made absolute against ``base``; None unless it is an http(s) URL."""
+    try:
+        resolved = urljoin(base, link.strip())
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
+    return resolved if resolved.lower().startswith(("http://", "https://")) else None
+
+
 def _is_json(body: bytes, content_type: str) -> bool:
     if "json" in content_type:
         return True
@@ -98,10 +115,14 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
         guid = entry.get("id")
         if not link and guid and str(guid).startswith(("http://", "https://")):
             link = guid
+        link = _resolve(url, link) if link else None
         if not link:
             continue
-        published = _parse_date(entry.get("published") or entry.get("updated")) or _from_struct(
-            entry.get("published_parsed") or entry.get("updated_parsed")
+        # "in" first: feedparser's get("updated") falls back to "published" with a warning.
+        updated = entry.get("updated") if "updated" in entry else None
+        updated_parsed = entry.get("updated_parsed") if "updated_parsed" in entry else None
+        published = _parse_date(entry.get("published") or updated) or _from_struct(
+            entry.get("published_parsed") or updated_parsed
         )
         authors = tuple(
             a.get("name", "").strip() for a in entry.get("authors", []) if a.get("name", "").strip()
@@ -110,7 +131,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
             authors = (str(entry.author).strip(),)
         items.append(
             FeedItem(
-                link=urljoin(url, link.strip()),
+                link=link,
                 title=entry.get("title") or None,
                 summary=entry.get("summary") or None,
                 published=published,
@@ -118,12 +139,15 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
                 guid=guid,
             )
         )
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not items and problem is not None and not isinstance(problem, _SOFT_PROBLEMS):
+        raise FeedParseError(f"not a well-formed feed and no usable items: {problem}")
     ttl = parsed.feed.get("ttl")
     return ParsedFeed(
         kind=parsed.get("version") or "unknown",
         title=parsed.feed.get("title") or None,
         items=items,
-        ttl_s=int(ttl) * 60 if isinstance(ttl, str) and ttl.isdigit() else None,
+        ttl_s=int(ttl) * 60 if isinstance(ttl, str) and ttl.isdecimal() else None,
         warning=warning,
     )
 
@@ -147,12 +171,15 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         link = raw.get("url") or raw.get("external_url")
         if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
             link = raw["id"]
-        if not isinstance(link, str) or not link.strip():
+        link = _resolve(url, link) if isinstance(link, str) else None
+        if not link:
             continue
         authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
+        if not isinstance(authors, list):
+            authors = []
         items.append(
             FeedItem(
-                link=urljoin(url, link.strip()),
+                link=link,
                 title=raw.get("title") if isinstance(raw.get("title"), str) else None,
                 summary=raw.get("summary") if isinstance(raw.get("summary"), str) else None,
                 published=_parse_date(raw.get("date_published") or raw.get("date_modified")),

@@ -31,9 +31,13 @@ def next_interval(
         interval = max(low, current_s / 2)
     else:
         interval = min(high, max(low, current_s * 1.5))
+    floor = low
     if server_hint_s is not None:
-        interval = max(interval, min(server_hint_s, error_max_s))
-    return interval * random.uniform(0.95, 1.05)
+        floor = max(low, min(server_hint_s, error_max_s))
+        interval = max(interval, floor)
+    ceiling = max(floor, error_max_s if result == "error" else high)
+    # The jitter must not break the bounds: the minimum, the server's hint, the maximum.
+    return min(ceiling, max(floor, interval * random.uniform(0.95, 1.05)))
 
 
 def cache_hint(cache_control: str | None) -> float | None:
@@ -42,6 +46,6 @@ def cache_hint(cache_control: str | None) -> float | None:
         return None
     for part in cache_control.split(","):
         name, _, value = part.strip().partition("=")
-        if name.lower() == "max-age" and value.strip().isdigit():
+        if name.lower() == "max-age" and value.strip().isdecimal():
             return float(value.strip())
     return None

@@ -7,7 +7,7 @@ corrections are general rules, applied in this order:
 
 1. keep named types only (numbers and dates are the date tagger's job);
 2. trim a leading article ("the") and a trailing possessive ("'s");
-3. cut a span at a spaced dash, keeping its first part;
+3. cut a span at a line break or a spaced dash, keeping its first part;
 4. a surname or name that repeats a PERSON found in the document is a PERSON;
 5. a name followed by an administrative noun ("Kalbajar district") is a GPE;
 6. a country, a US state or a large city in the gazetteer is a GPE;
@@ -64,6 +64,8 @@ def gazetteer() -> frozenset[str]:
 def _trim(text: str, span: Span) -> Span | None:
     start, end = span.start, span.end
     piece = text[start:end]
+    piece = piece.split("\n", 1)[0]  # an entity never crosses a line break
+    end = start + len(piece)
     parts = _DASH.split(piece, maxsplit=1)
     if len(parts) > 1:
         end = start + len(parts[0])
@@ -116,8 +118,8 @@ def count_entities(text: str, spans: Iterable[Span]) -> list[dict[str, object]]:
     """Merge mentions by (text, label): first offsets and a count, most frequent first."""
     merged: dict[tuple[str, str], dict[str, object]] = {}
     for s in sorted(spans, key=lambda s: s.start):
-        surface = " ".join(text[s.start:s.end].split())
-        key = (surface.casefold(), s.label)
+        surface = text[s.start:s.end]
+        key = (" ".join(surface.split()).casefold(), s.label)
         if key in merged:
             merged[key]["count"] = int(merged[key]["count"]) + 1  # type: ignore[call-overload]
         else:

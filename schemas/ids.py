@@ -32,8 +32,9 @@ def normalize_url(url: str) -> str:
     """Normalise a URL for identity: same article, same string.
 
     Lower-cases scheme and host, drops default ports, fragments, empty and
-    tracking query parameters, sorts the remaining ones, and gives an empty
-    path as ``/``. Anything that is not an absolute http(s) URL is returned
+    tracking query parameters (``a=``; a bare key such as ``?1234`` selects
+    content and is kept), sorts the remaining ones, and gives an empty path
+    as ``/``. Anything that is not an absolute http(s) URL is returned
     stripped but otherwise unchanged.
     """
     url = url.strip()
@@ -42,6 +43,8 @@ def normalize_url(url: str) -> str:
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return url
     host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # IPv6: keep the brackets, or host and port run together
+        host = f"[{host}]"
     try:
         port = parts.port
     except ValueError:
@@ -51,7 +54,10 @@ def normalize_url(url: str) -> str:
         netloc = f"{parts.username}@{netloc}"
     query = urlencode(
         sorted(
-            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False) if not _is_tracking(k)
+            (k, v)
+            for field in parts.query.split("&")
+            for k, v in parse_qsl(field, keep_blank_values="=" not in field)
+            if not _is_tracking(k)
         )
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))

@@ -94,7 +94,7 @@ async def test_bad_feeds_and_pages_are_reported_and_the_stream_goes_on(
     broken_state = states[feed_id(broken)]
     assert broken_state.last_result == "error"
     assert broken_state.error_streak >= 1
-    assert broken_state.last_error and "not a feed" in broken_state.last_error
+    assert broken_state.last_error and "not well-formed" in broken_state.last_error
     assert len(dlq) == 1
     headers = {k: v.decode() for k, v in dlq[0].headers}
     link = orjson.loads(dlq[0].value)

@@ -1,0 +1,544 @@
+"""Tests for the rule-based temporal tagger in newsflow.processors.dates."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from newsflow.processors.dates import DateMention, find_dates, normalise
+
+REF = date(2020, 11, 25)  # a Wednesday
+
+ARTICLE = (
+    "BAKU, Azerbaijan, Nov.25\n\n"
+    "By Staff Writer - Agency:\n\n"
+    "On Nov.25 the army entered the district, which has been under occupation since 1993.\n\n"
+    '"The resolution was adopted more than 27 years ago," she said.\n\n'
+    "An offensive was launched on Sept. 27. Following over a month of fighting, a deal was "
+    "signed.\n\n"
+    "A complete ceasefire is introduced at 00:00 hours (Moscow time) on 10 November 2020.\n\n"
+    "The conflict began in 1988, and 20 percent of the land was occupied. The 1994 ceasefire "
+    "agreement was followed by talks."
+)
+
+
+def tags(text: str, ref: date | datetime | None = REF, hints=()) -> list[tuple]:
+    return [(m.text, m.type, m.value, m.mod) for m in find_dates(text, ref, hints)]
+
+
+def one(text: str, ref: date | datetime | None = REF) -> tuple:
+    found = tags(text, ref)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def check_offsets(text: str, mentions: list[DateMention]) -> None:
+    last_end = 0
+    for m in mentions:
+        assert text[m.start : m.end] == m.text
+        assert m.start >= last_end, "mentions overlap or are unsorted"
+        assert m.type in {"DATE", "TIME", "DURATION", "SET"}
+        assert m.value
+        last_end = m.end
+
+
+# ---------------------------------------------------------------------------------------------
+# A whole article
+# ---------------------------------------------------------------------------------------------
+
+
+def test_article_end_to_end() -> None:
+    found = find_dates(ARTICLE, REF)
+    check_offsets(ARTICLE, found)
+    assert [(m.text, m.type, m.value, m.mod) for m in found] == [
+        ("Nov.25", "DATE", "2020-11-25", None),
+        ("Nov.25", "DATE", "2020-11-25", None),
+        ("1993", "DATE", "1993", None),
+        ("more than 27 years ago", "DATE", "1993", "BEFORE"),
+        ("Sept. 27", "DATE", "2020-09-27", None),
+        ("over a month", "DURATION", "P1M", "MORE_THAN"),
+        ("00:00 hours", "TIME", "2020-11-10T00:00", None),
+        ("10 November 2020", "DATE", "2020-11-10", None),
+        ("1988", "DATE", "1988", None),
+        ("1994", "DATE", "1994", None),
+    ]
+
+
+def test_article_with_datetime_reference_and_tz() -> None:
+    ref = datetime(2020, 11, 25, 9, 30, tzinfo=timezone(timedelta(hours=4)))
+    values = [m.value for m in find_dates(ARTICLE, ref)]
+    assert values[0] == "2020-11-25" and "2020-11-10T00:00" in values
+
+
+# ---------------------------------------------------------------------------------------------
+# Absolute dates
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It opened Nov.25 in Baku.", ("Nov.25", "2020-11-25")),
+        ("on Sept. 27 it began", ("Sept. 27", "2020-09-27")),
+        ("on Sept 27 it began", ("Sept 27", "2020-09-27")),
+        ("on SEPT. 27 it began", ("SEPT. 27", "2020-09-27")),
+        ("on sep 27th it began", ("sep 27th", "2020-09-27")),
+        ("on September 27 it began", ("September 27", "2020-09-27")),
+        ("signed on 10 November 2020.", ("10 November 2020", "2020-11-10")),
+        ("signed on November 10, 2020.", ("November 10, 2020", "2020-11-10")),
+        ("signed on Nov 10th, 2020.", ("Nov 10th, 2020", "2020-11-10")),
+        ("signed on the 25th of November.", ("the 25th of November", "2020-11-25")),
+        ("signed on the first of March 2019.", ("the first of March 2019", "2019-03-01")),
+        ("signed on Tuesday, 10 November 2020.", ("Tuesday, 10 November 2020", "2020-11-10")),
+        ("signed on 2020-11-25 in Baku", ("2020-11-25", "2020-11-25")),
+        ("signed on 25/11/2020 in Baku", ("25/11/2020", "2020-11-25")),
+        ("signed on 11/25/2020 in Baku", ("11/25/2020", "2020-11-25")),
+        ("signed on 03.04.2020 in Baku", ("03.04.2020", "2020-04-03")),
+        ("elected in November 2016", ("November 2016", "2016-11")),
+        ("the war of 1812", ("1812", "1812")),
+        ("the 1994 ceasefire agreement", ("1994", "1994")),
+        ("It has been occupied since 1993.", ("1993", "1993")),
+        ("It was calm in the 1990s.", ("the 1990s", "199")),
+        ("It was calm in the '90s.", ("the '90s", "199")),
+        ("It was built in the 19th century.", ("the 19th century", "18")),
+        ("Profits rose in the third quarter of 2020.", ("the third quarter of 2020", "2020-Q3")),
+        ("Profits rose in Q1 2021.", ("Q1 2021", "2021-Q1")),
+        ("Profits rose in the first half of 2019.", ("the first half of 2019", "2019-H1")),
+        ("It rained in the summer of 2019.", ("the summer of 2019", "2019-SU")),
+        ("See you at Christmas.", ("Christmas", "2020-12-25")),
+        ("It happened in the year 2000.", ("the year 2000", "2000")),
+    ],
+)
+def test_absolute_dates(text: str, expected: tuple[str, str]) -> None:
+    surface, value = expected
+    assert one(text) == (surface, "DATE", value, None)
+
+
+def test_ambiguous_numeric_date_is_skipped() -> None:
+    assert tags("signed on 03/04/2020 in Baku") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1993 people died.",
+        "It employs 2000 workers.",
+        "a 20 percent rise",
+        "Resolution 1993 was adopted.",
+        "They spent $2020 on it.",
+        "prices rose 2019% overnight",
+        "more than 2000 troops",
+        "It weighs 1500 tonnes.",
+        "The Boeing 737 and the A320.",
+        "1500 soldiers were there",
+        "You may 5 times try.",
+        "They march in step.",
+    ],
+)
+def test_numbers_that_are_not_dates(text: str) -> None:
+    assert [t for t in tags(text) if t[1] == "DATE"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It ended in early November.", ("early November", "2020-11", "START")),
+        ("It ends at the end of November.", ("the end of November", "2020-11", "END")),
+        ("It ended in mid-2020.", ("mid-2020", "2020", "MID")),
+        ("It ended in late 2019.", ("late 2019", "2019", "END")),
+        ("It began around 1990.", ("around 1990", "1990", "APPROX")),
+        ("It began in the early 2000s.", ("the early 2000s", "200", "START")),
+        ("It ends by the end of the year.", ("the end of the year", "2020", "END")),
+        ("It began late last year.", ("late last year", "2019", "END")),
+    ],
+)
+def test_date_modifiers(text: str, expected: tuple[str, str, str]) -> None:
+    surface, value, mod = expected
+    assert one(text) == (surface, "DATE", value, mod)
+
+
+# ---------------------------------------------------------------------------------------------
+# Year-less dates: closest year to the reference
+# ---------------------------------------------------------------------------------------------
+
+
+def test_yearless_dates_roll_back_over_new_year() -> None:
+    assert one("It was cold on Dec. 30.", date(2021, 1, 2))[2] == "2020-12-30"
+
+
+def test_yearless_dates_roll_forward_over_new_year() -> None:
+    assert one("It will be warm on Jan. 3.", date(2020, 12, 30))[2] == "2021-01-03"
+
+
+def test_month_only_resolves_to_nearest_year() -> None:
+    assert one("They met in December.", date(2021, 1, 10))[2] == "2020-12"
+    assert one("They meet in January.", date(2020, 12, 20))[2] == "2021-01"
+    assert one("They met in May.", REF)[2] == "2020-05"  # equally far: the past wins
+
+
+def test_leap_day_without_year() -> None:
+    assert one("Born on Feb. 29.", date(2021, 3, 1))[2] == "2020-02-29"
+
+
+def test_lone_month_needs_date_context() -> None:
+    assert tags("March organisers said so.") == []
+    assert tags("They may win.") == []
+    assert [t[2] for t in tags("between May and June")] == ["2020-05", "2020-06"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Relative expressions
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "typ", "value"),
+    [
+        ("He spoke today.", "today", "DATE", "2020-11-25"),
+        ("He spoke yesterday.", "yesterday", "DATE", "2020-11-24"),
+        ("He speaks tomorrow.", "tomorrow", "DATE", "2020-11-26"),
+        ("He speaks tonight.", "tonight", "TIME", "2020-11-25TNI"),
+        ("He spoke this morning.", "this morning", "TIME", "2020-11-25TMO"),
+        ("He spoke this evening.", "this evening", "TIME", "2020-11-25TEV"),
+        ("He spoke last night.", "last night", "TIME", "2020-11-24TNI"),
+        ("He spoke yesterday afternoon.", "yesterday afternoon", "TIME", "2020-11-24TAF"),
+        ("They met last week.", "last week", "DATE", "2020-W47"),
+        ("They meet this week.", "this week", "DATE", "2020-W48"),
+        ("They meet next month.", "next month", "DATE", "2020-12"),
+        ("It grew last year.", "last year", "DATE", "2019"),
+        ("It grew this year.", "this year", "DATE", "2020"),
+        ("It grows next year.", "next year", "DATE", "2021"),
+        ("It fell last quarter.", "last quarter", "DATE", "2020-Q3"),
+        ("They met earlier this month.", "earlier this month", "DATE", "2020-11"),
+        ("They met last summer.", "last summer", "DATE", "2020-SU"),
+        ("They met last weekend.", "last weekend", "DATE", "2020-W47-WE"),
+        ("They met over the weekend.", "the weekend", "DATE", "2020-W47-WE"),
+        ("They met on Monday.", "Monday", "DATE", "2020-11-23"),
+        ("They met on Wednesday.", "Wednesday", "DATE", "2020-11-25"),
+        ("They met on Thursday.", "Thursday", "DATE", "2020-11-19"),
+        ("They meet next Monday.", "next Monday", "DATE", "2020-11-30"),
+        ("They met last Monday.", "last Monday", "DATE", "2020-11-23"),
+        ("They will meet on Friday.", "Friday", "DATE", "2020-11-27"),
+        ("They met on Monday night.", "Monday night", "TIME", "2020-11-23TNI"),
+        ("It happened two days ago.", "two days ago", "DATE", "2020-11-23"),
+        ("It happened a week ago.", "a week ago", "DATE", "2020-W47"),
+        ("It happened three months ago.", "three months ago", "DATE", "2020-08"),
+        ("It happened 27 years ago.", "27 years ago", "DATE", "1993"),
+        ("It happened two decades ago.", "two decades ago", "DATE", "200"),
+        ("It happens in three weeks.", "in three weeks", "DATE", "2020-W51"),
+        ("It happens in two years' time.", "in two years' time", "DATE", "2022"),
+        ("It happens three days from now.", "three days from now", "DATE", "2020-11-28"),
+        ("It happened years ago.", "years ago", "DATE", "PAST_REF"),
+        ("It is currently closed.", "currently", "DATE", "PRESENT_REF"),
+        ("It was recently closed.", "recently", "DATE", "PAST_REF"),
+        ("It grew in recent years.", "recent years", "DATE", "PAST_REF"),
+    ],
+)
+def test_relative(text: str, surface: str, typ: str, value: str) -> None:
+    assert one(text) == (surface, typ, value, None)
+
+
+def test_ago_with_modifiers() -> None:
+    assert one("adopted more than 27 years ago")[2:] == ("1993", "BEFORE")
+    assert one("adopted nearly 27 years ago")[2:] == ("1993", "AFTER")
+    assert one("adopted about 30 years ago")[2:] == ("1990", "APPROX")
+
+
+def test_hours_ago_uses_the_reference_time() -> None:
+    ref = datetime(2020, 11, 25, 18, 5, tzinfo=UTC)
+    assert one("The blast hit three hours ago.", ref) == (
+        "three hours ago", "TIME", "2020-11-25T15:05", None,
+    )  # fmt: skip
+
+
+def test_weekday_across_year_boundary() -> None:
+    assert one("He left on Monday.", date(2021, 1, 1))[2] == "2020-12-28"
+    assert one("It was busy last week.", date(2021, 1, 2))[2] == "2020-W52"
+
+
+def test_names_are_not_dates() -> None:
+    assert tags("USA Today reported it.") == []
+    assert tags("The Sunday Times and the Daily Mail said Black Friday sales rose.") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Durations and sets
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value", "mod"),
+    [
+        ("It lasted three years.", "three years", "P3Y", None),
+        ("It took 24 hours.", "24 hours", "PT24H", None),
+        ("It took a month.", "a month", "P1M", None),
+        ("It took several days.", "several days", "PXD", None),
+        ("It took over a month.", "over a month", "P1M", "MORE_THAN"),
+        ("It took more than a decade.", "more than a decade", "P1DE", "MORE_THAN"),
+        ("It took nearly two weeks.", "nearly two weeks", "P2W", "LESS_THAN"),
+        ("It took about 10 minutes.", "about 10 minutes", "PT10M", "APPROX"),
+        ("It took at least five days.", "at least five days", "P5D", "EQUAL_OR_MORE"),
+        ("It lasted twenty-seven years.", "twenty-seven years", "P27Y", None),
+        ("It was occupied for 27 years.", "27 years", "P27Y", None),
+        ("It lasted a year and a half.", "a year and a half", "P1.5Y", None),
+        ("It took half an hour.", "half an hour", "PT30M", None),
+        ("a three-day visit", "three-day", "P3D", None),
+        ("It grew over the past two years.", "the past two years", "P2Y", None),
+        ("It grew in the last few days.", "the last few days", "PXD", None),
+        ("It has been closed for years.", "years", "PXY", None),
+        ("the first time in three years", "three years", "P3Y", None),
+    ],
+)
+def test_durations(text: str, surface: str, value: str, mod: str | None) -> None:
+    assert one(text) == (surface, "DURATION", value, mod)
+
+
+def test_ages_are_not_durations() -> None:
+    assert tags("A 27-year-old man was hurt.") == []
+    assert tags("He is 40 years old.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value"),
+    [
+        ("They meet every Monday.", "every Monday", "XXXX-WXX-1"),
+        ("They meet on Fridays.", "Fridays", "XXXX-WXX-5"),
+        ("It is published daily.", "daily", "P1D"),
+        ("It is published weekly.", "weekly", "P1W"),
+        ("It is paid annually.", "annually", "P1Y"),
+        ("They meet every two years.", "every two years", "P2Y"),
+        ("They meet every other day.", "every other day", "P2D"),
+        ("They meet twice a year.", "twice a year", "P1Y"),
+        ("It costs $500 a month.", "a month", "P1M"),
+    ],
+)
+def test_sets(text: str, surface: str, value: str) -> None:
+    assert one(text) == (surface, "SET", value, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Times
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value"),
+    [
+        ("It starts at 3 p.m. sharp", "3 p.m.", "2020-11-25T15:00"),
+        ("It starts at 3pm sharp", "3pm", "2020-11-25T15:00"),
+        ("It starts at 10:30 a.m. sharp", "10:30 a.m.", "2020-11-25T10:30"),
+        ("It starts at 15:30 GMT", "15:30", "2020-11-25T15:30"),
+        ("It starts at 0800 GMT", "0800", "2020-11-25T08:00"),
+        ("It starts at noon", "noon", "2020-11-25T12:00"),
+        ("It starts at midnight", "midnight", "2020-11-25T00:00"),
+        ("It starts at 12 a.m.", "12 a.m.", "2020-11-25T00:00"),
+    ],
+)
+def test_times_default_to_reference_date(text: str, surface: str, value: str) -> None:
+    assert one(text) == (surface, "TIME", value, None)
+
+
+def test_time_anchored_on_date_in_same_sentence() -> None:
+    text = "The truce starts at 00:00 hours (Moscow time) on 10 November 2020."
+    assert tags(text)[0] == ("00:00 hours", "TIME", "2020-11-10T00:00", None)
+    text = "He spoke at 3 p.m. on Tuesday. At 5 p.m. he left."
+    assert [t[2] for t in tags(text)] == ["2020-11-24T15:00", "2020-11-24", "2020-11-25T17:00"]
+
+
+def test_time_not_anchored_across_sentences() -> None:
+    text = "It was signed on 10 November 2020. Talks resume at 15:30 local time."
+    assert tags(text)[1] == ("15:30", "TIME", "2020-11-25T15:30", None)
+
+
+def test_sentence_split_ignores_abbreviation_dots() -> None:
+    text = "Sen. Smith will speak at 10 a.m. Thursday, aides said."
+    assert [t[2] for t in tags(text)] == ["2020-11-26T10:00", "2020-11-26"]
+
+
+# ---------------------------------------------------------------------------------------------
+# No reference
+# ---------------------------------------------------------------------------------------------
+
+
+def test_without_reference() -> None:
+    text = (
+        "On Monday, last week, two days ago, on Nov. 25, in 1993, next month, every Monday, "
+        "today, at 15:30."
+    )
+    found = find_dates(text, None)
+    check_offsets(text, found)
+    assert [(m.text, m.value) for m in found] == [
+        ("Monday", "XXXX-WXX-1"),
+        ("last week", "PAST_REF"),
+        ("two days ago", "PAST_REF"),
+        ("Nov. 25", "XXXX-11-25"),
+        ("1993", "1993"),
+        ("next month", "FUTURE_REF"),
+        ("every Monday", "XXXX-WXX-1"),
+        ("today", "PRESENT_REF"),
+        ("15:30", "XXXX-11-25T15:30"),
+    ]
+
+
+def test_without_reference_absolute_values_survive() -> None:
+    assert one("signed on 10 November 2020", None)[2] == "2020-11-10"
+    assert one("It lasted 27 years.", None)[2] == "P27Y"
+    assert one("It starts at 3 p.m.", None)[2] == "XXXX-XX-XXT15:00"
+    assert one("more than 27 years ago", None)[2:] == ("PAST_REF", "BEFORE")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hints from an NER model
+# ---------------------------------------------------------------------------------------------
+
+
+def test_hint_longer_normalisable_span_replaces_tagger_match() -> None:
+    text = "the may 2019 elections"
+    assert tags(text) == [("2019", "DATE", "2019", None)]  # lower-case "may" is not trusted
+    assert tags(text, hints=[(4, 12, "DATE")]) == [("may 2019", "DATE", "2019-05", None)]
+
+
+def test_hint_shorter_than_tagger_match_loses() -> None:
+    text = "It was adopted more than 27 years ago."
+    hints = [(25, 33, "DATE"), (15, 37, "DATE")]  # "27 years" and the whole phrase
+    found = find_dates(text, REF, hints)
+    check_offsets(text, found)
+    assert [(m.text, m.value, m.mod) for m in found] == [
+        ("more than 27 years ago", "1993", "BEFORE"),
+    ]
+
+
+def test_hint_normalised_where_tagger_is_strict() -> None:
+    text = "March was the worst month."
+    assert tags(text) == []
+    assert tags(text, hints=[(0, 5, "DATE")]) == [("March", "DATE", "2021-03", None)]
+
+
+def test_hint_is_trimmed() -> None:
+    text = "They met on Tuesday's summit (on Nov. 24)."
+    found = find_dates(text, REF, [(12, 21, "DATE"), (30, 40, "DATE")])
+    check_offsets(text, found)
+    assert [(m.text, m.value) for m in found] == [
+        ("Tuesday", "2020-11-24"),
+        ("Nov. 24", "2020-11-24"),
+    ]
+
+
+def test_unusable_hints_are_dropped() -> None:
+    text = "The war ended over a month later."
+    hints = [(0, 7, "DATE"), (8, 500, "DATE"), (9, 3, "TIME"), (14, 26, "PERSON"), ("x",), None]
+    found = find_dates(text, REF, hints)  # type: ignore[arg-type]
+    assert [(m.text, m.value, m.mod) for m in found] == [("over a month", "P1M", "MORE_THAN")]
+
+
+def test_hint_time_is_anchored() -> None:
+    text = "Fighting stopped at 00:00 hours on 10 November 2020."
+    found = find_dates(text, REF, [(20, 31, "TIME"), (35, 51, "DATE")])
+    assert [(m.text, m.type, m.value) for m in found] == [
+        ("00:00 hours", "TIME", "2020-11-10T00:00"),
+        ("10 November 2020", "DATE", "2020-11-10"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# normalise()
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("Nov.25", ("DATE", "2020-11-25", None)),
+        ("on Monday", ("DATE", "2020-11-23", None)),
+        ("more than 27 years ago", ("DATE", "1993", "BEFORE")),
+        ("over a month", ("DURATION", "P1M", "MORE_THAN")),
+        ("the 1990s", ("DATE", "199", None)),
+        ("3 p.m.", ("TIME", "2020-11-25T15:00", None)),
+        ("every Monday", ("SET", "XXXX-WXX-1", None)),
+        ("1500", ("DATE", "1500", None)),
+        ("today's", ("DATE", "2020-11-25", None)),
+        ("the war", None),
+        ("20 percent", None),
+        ("", None),
+        ("   ", None),
+    ],
+)
+def test_normalise(expression: str, expected: tuple | None) -> None:
+    assert normalise(expression, REF) == expected
+
+
+def test_normalise_without_reference() -> None:
+    assert normalise("Nov.25", None) == ("DATE", "XXXX-11-25", None)
+    assert normalise("yesterday", None) == ("DATE", "PAST_REF", None)
+    assert normalise("tomorrow", None) == ("DATE", "FUTURE_REF", None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Robustness
+# ---------------------------------------------------------------------------------------------
+
+
+def test_empty_and_odd_inputs() -> None:
+    assert find_dates("", REF) == []
+    assert find_dates(None, REF) == []  # type: ignore[arg-type]
+    assert find_dates("Nov. 25", "not a date") == [  # type: ignore[arg-type]
+        DateMention("Nov. 25", "DATE", "XXXX-11-25", 0, 7)
+    ]
+    assert normalise(None, REF) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("ref", [date(1, 1, 1), date(9999, 12, 31), None])
+def test_extreme_references(ref: date | None) -> None:
+    text = "last week, next year, in 3 days, 5 years ago, Monday, Dec. 31, the next decade"
+    check_offsets(text, find_dates(text, ref))
+
+
+def test_unicode_offsets() -> None:
+    text = "\ud800 Nov. 25 \u2028 ſept 27 — «1993» 🎉 on 10 November 2020"
+    found = find_dates(text, REF)
+    check_offsets(text, found)
+    assert [m.value for m in found] == ["2020-11-25", "2020-09-27", "1993", "2020-11-10"]
+
+
+_WORDS = (
+    "Nov. 25 2020 the last next week ago more than over a month years 1993 : 00 hours p.m. "
+    "Monday every in early mid- 1990s '90s Q3 quarter of half and daily today ſept K İ Mᴀʏ , "
+    ". - / 12/12/12 31.12.2020 29 Feb 0 99999999 twenty-seven several days from now the 25th on "
+    "century 20th Christmas spring this past earlier"
+).split() + ["\n", "\n\n"]
+
+
+def test_random_and_hostile_strings_never_raise() -> None:
+    rng = random.Random(20201125)
+    refs: list[object] = [None, REF, date(1, 1, 1), datetime(2020, 2, 29, 23, 59, tzinfo=UTC)]
+    for i in range(600):
+        if i % 3 == 0:
+            text = "".join(chr(rng.randrange(0x20, 0x3000)) for _ in range(rng.randrange(60)))
+        else:
+            text = " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(15)))
+        hints = [
+            (rng.randrange(-2, len(text) + 3), rng.randrange(-2, len(text) + 3), "DATE")
+            for _ in range(rng.randrange(3))
+        ]
+        ref = rng.choice(refs)
+        check_offsets(text, find_dates(text, ref, hints))  # type: ignore[arg-type]
+        normalise(text, ref)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 50_000,
+        "Nov" + " " * 50_000 + "x",
+        "more than " * 5_000 + "a month",
+        "12:" * 20_000,
+        "a " * 25_000,
+        "2020-" * 10_000,
+    ],
+)
+def test_pathological_inputs_stay_fast(text: str) -> None:
+    t0 = time.perf_counter()
+    find_dates(text, REF)
+    assert time.perf_counter() - t0 < 1.0
