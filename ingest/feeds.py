@@ -15,8 +15,8 @@ from urllib.parse import urljoin
 
 import feedparser
 import orjson
-from newsflow.core.errors import PermanentError
 
+from newsflow.core.errors import PermanentError
 
 #: feedparser's bozo exceptions that do not stop a feed from being read.
 _SOFT_PROBLEMS = (

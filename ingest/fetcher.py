@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from aiokafka import ConsumerRecord, TopicPartition
+
 from newsflow.core import metrics
 from newsflow.core.errors import PermanentError, RetriableError
 from newsflow.core.http import HttpClient, HttpResponse, check_status

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+
 from newsflow.core import metrics
 from newsflow.core.errors import NewsflowError, RetriableError
 from newsflow.core.http import HttpClient, check_status

@@ -69,6 +69,8 @@ def _external(settings: Settings) -> KafkaFactory:
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from newsflow.demo.runner import run_demo
 
+    if "metrics_port" not in settings.model_fields_set and "NEWSFLOW_METRICS_PORT" not in os.environ:
+        settings = settings.model_copy(update={"metrics_port": 0})  # a free port: never collide
     stop = asyncio.Event()
     box: list[Any] = []
     _signals(stop, lambda: [p.kill() for p in box])

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
+
 from newsflow.core import metrics
 from newsflow.core.errors import RetriableError
 from newsflow.core.runtime import Failure, Outcome, Output

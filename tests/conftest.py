@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from newsflow.core.broker import EmbeddedBroker
 from newsflow.core.settings import Settings
 

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+
 from newsflow.processors.dates import DateMention, find_dates, normalise
 
 REF = date(2020, 11, 25)  # a Wednesday

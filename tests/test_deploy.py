@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from newsflow.core.metrics import REGISTRY, metric_names
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,6 +10,7 @@ from pathlib import Path
 import feedparser
 import orjson
 import pytest
+
 from newsflow.ingest import schedule
 from newsflow.ingest.feeds import FeedItem, FeedParseError, ParsedFeed, parse_feed
 from newsflow.ingest.poller import new_links

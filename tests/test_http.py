@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from newsflow.core.errors import FetchTimeout, PermanentError, RetriableError, TooLarge
 from newsflow.core.http import HttpClient, HttpResponse, check_status, retry_after
 from newsflow.core.settings import Settings

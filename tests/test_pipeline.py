@@ -8,15 +8,16 @@ from collections.abc import Callable
 
 import orjson
 import pytest
+
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.settings import Settings
-from newsflow.schemas import EnrichedArticle, feed_id
-from support.kafka import read_all, wait_for_values
-
 from newsflow.demo.farm import FeedFarm
 from newsflow.demo.site import DemoSite
 from newsflow.pipeline import Pipeline
 from newsflow.registry import feed_states, make_spec, register
+from newsflow.schemas import EnrichedArticle, feed_id
+
+from support.kafka import read_all, wait_for_values
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from aiokafka import ConsumerRecord, TopicPartition
+
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Failure, Outcome, Output, Publisher, StageRunner
 from newsflow.core.settings import Settings
 from newsflow.core.table import read_table
 from newsflow.core.topics import Topics, prepare_topics
+
 from support.kafka import read_all
 
 

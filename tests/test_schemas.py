@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import orjson
 import pytest
+
 from newsflow.schemas import (
     MESSAGE_TYPES,
     Article,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
+
 from newsflow.core.kafka import KafkaFactory, consumer_config, producer_config
 from newsflow.core.settings import Settings, load_settings
-from pydantic import ValidationError
 
 
 def test_environment_and_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+
 from newsflow.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 
 

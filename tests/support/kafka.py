@@ -7,15 +7,17 @@ import time
 
 import orjson
 from aiokafka import ConsumerRecord, TopicPartition
+
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.table import caught_up
-
 from newsflow.registry import partition_count
 
 
 async def read_all(factory: KafkaFactory, topic: str, timeout_s: float = 30) -> list[ConsumerRecord]:
     """Every record of ``topic`` up to its high watermark."""
     count = await partition_count(factory, topic)
+    if not count:
+        return []
     consumer = factory.consumer(group_id=None)
     await consumer.start()
     records: list[ConsumerRecord] = []
