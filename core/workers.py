@@ -102,6 +102,37 @@ class WorkerPool:
             await self._restart(executor, "a worker died")
             raise WorkerCrashed(f"{self.name}: worker process died") from exc
 
+    async def map_batches(
+        self, fn: Callable[[list[Any]], list[T]], items: list[Any]
+    ) -> list[T | RetriableError]:
+        """``fn`` over ``items`` split into one chunk per worker, run side by side.
+
+        ``fn`` takes a list and returns one result per element. A chunk that
+        overruns or loses its worker is retried element by element, so one bad
+        item costs only its own result (the error, in its place).
+        """
+        if not items:
+            return []
+        size = -(-len(items) // self.size)
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        done = await asyncio.gather(*(self._chunk(fn, c) for c in chunks))
+        return [r for chunk in done for r in chunk]
+
+    async def _chunk(self, fn: Callable[[list[Any]], list[T]], chunk: list[Any]
+                     ) -> list[T | RetriableError]:
+        try:
+            return list(await self.run(fn, chunk))
+        except RetriableError as exc:
+            if len(chunk) == 1:
+                return [exc]
+        results: list[T | RetriableError] = []
+        for item in chunk:
+            try:
+                results.extend(await self.run(fn, [item]))
+            except RetriableError as exc:
+                results.append(exc)
+        return results
+
     async def _restart(self, broken: ProcessPoolExecutor, why: str) -> None:
         async with self._lock:
             if self._executor is not broken:

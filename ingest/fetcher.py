@@ -204,17 +204,7 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     async def _clean(self, pages: list[tuple[bytes, str]]) -> list[dict[str, Any] | str]:
-        """Clean in the worker pool; a batch that overruns is retried page by page."""
+        """Clean in the worker pool, one chunk per worker; a page that overruns fails alone."""
         with metrics.EXTRACT_SECONDS.time():
-            try:
-                return await self.pool.run(clean_batch, pages)
-            except RetriableError:
-                if len(pages) == 1:
-                    return [f"extractor gave up: deadline of {self.pool.timeout_s:g}s exceeded"]
-        results: list[dict[str, Any] | str] = []
-        for page in pages:
-            try:
-                results.extend(await self.pool.run(clean_batch, [page]))
-            except RetriableError as exc:
-                results.append(f"extractor gave up: {exc}")
-        return results
+            results = await self.pool.map_batches(clean_batch, pages)
+        return [f"extractor gave up: {r}" if isinstance(r, RetriableError) else r for r in results]

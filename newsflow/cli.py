@@ -113,8 +113,8 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
     factory = _external(settings)
     topics = Topics.from_settings(settings)
     if args.feeds_cmd in ("add", "import"):
-        await prepare_topics(factory, topics)
         urls = args.urls if args.feeds_cmd == "add" else read_feed_list(args.file)
+        await prepare_topics(factory, topics)
         specs = [make_spec(u, tags=args.tag or [], min_interval_s=args.min_interval,
                            max_interval_s=args.max_interval) for u in urls]
         added = await register(factory, topics, specs, replace=args.replace)

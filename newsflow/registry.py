@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def read_feed_list(path: str | Path) -> list[str]:
         data = path.read_bytes()
     except OSError as exc:
         raise FeedListError(f"cannot read {path}: {exc.strerror}") from exc
-    if data.lstrip().startswith(b"<"):
+    if data.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"<"):
         return _opml_urls(data, path)
     urls = []
     for number, raw in enumerate(data.decode("utf-8-sig", "replace").splitlines(), 1):
@@ -58,6 +59,9 @@ def _opml_urls(data: bytes, path: Path) -> list[str]:
     ]
     if not urls:
         raise FeedListError(f"{path}: no <outline xmlUrl=...> entries")
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise FeedListError(f"{path}: not an http(s) URL: {url!r}")
     return urls
 
 

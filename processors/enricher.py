@@ -85,18 +85,7 @@ class Enricher:
         return [o if o is not None else Outcome() for o in outcomes]
 
     async def _analyse(self, items: list[tuple[str, str | None]]) -> list[dict[str, Any] | str]:
-        """Analyse in the worker pool; a batch that fails is retried article by article."""
+        """Analyse in the worker pool, one chunk per worker; an article that fails fails alone."""
         with metrics.ENRICH_SECONDS.time():
-            try:
-                return list(await self.pool.run(analyse_batch, items))
-            except RetriableError as exc:
-                if len(items) == 1:
-                    return [str(exc)]
-                log.warning("enrich batch failed; retrying one by one", extra={"error": str(exc)})
-        results: list[dict[str, Any] | str] = []
-        for item in items:
-            try:
-                results.extend(await self.pool.run(analyse_batch, [item]))
-            except RetriableError as exc:
-                results.append(str(exc))
-        return results
+            results = await self.pool.map_batches(analyse_batch, items)
+        return [str(r) if isinstance(r, RetriableError) else r for r in results]

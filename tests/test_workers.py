@@ -54,3 +54,17 @@ async def test_a_dying_worker_is_replaced() -> None:
         assert await pool.run(_sleep, 0) == 0
     finally:
         await pool.close()
+
+
+def _sleep_each(seconds: list[float]) -> list[float]:
+    return [_sleep(s) for s in seconds]
+
+
+async def test_map_batches_spreads_work_and_isolates_an_overrunning_item() -> None:
+    pool = await WorkerPool("t", 2, timeout_s=1.0).start()
+    try:
+        results = await pool.map_batches(_sleep_each, [0.01, 0.01, 30, 0.01])
+    finally:
+        await pool.close()
+    assert results[0] == results[1] == results[3] == 0.01
+    assert isinstance(results[2], WorkerTimeout), "only the overrunning item failed"
