@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 
+import httpx
 import orjson
 import pytest
 
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.timeout(300)
 
 
 async def run_pipeline_until(settings: Settings, feed_urls: list[str], topic_attr: str,
-                             count: int, timeout_s: float = 150) -> tuple[Pipeline, list[dict]]:
+                             count: int, timeout_s: float = 150,
+                             scrape: dict[str, str] | None = None) -> tuple[Pipeline, list[dict]]:
     pipeline = Pipeline(settings)
     stop = asyncio.Event()
 
@@ -37,6 +39,11 @@ async def run_pipeline_until(settings: Settings, feed_urls: list[str], topic_att
         factory = KafkaFactory(settings, settings.kafka_bootstrap)
         values = await wait_for_values(factory, getattr(pipeline.topics, topic_attr), count,
                                        timeout_s=timeout_s)
+        if scrape is not None and pipeline.ops is not None:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{pipeline.ops.port}") as c:
+                for path in ("/metrics", "/healthz", "/readyz"):
+                    response = await c.get(path)
+                    scrape[path] = f"{response.status_code}\n{response.text}"
     finally:
         stop.set()
         await asyncio.wait_for(task, 60)
@@ -47,7 +54,9 @@ async def test_demo_site_reaches_the_sink_once_each(make_settings: Callable[...,
     settings = make_settings()
     with DemoSite() as site:
         expected = len(site.article_urls)
-        pipeline, _ = await run_pipeline_until(settings, site.feed_urls, "enriched", expected)
+        scraped: dict[str, str] = {}
+        pipeline, _ = await run_pipeline_until(settings, site.feed_urls, "enriched", expected,
+                                               scrape=scraped)
         factory = KafkaFactory(settings, settings.kafka_bootstrap)
         records = await read_all(factory, pipeline.topics.enriched)
     articles = [EnrichedArticle.model_validate_json(r.value) for r in records]
@@ -68,6 +77,21 @@ async def test_demo_site_reaches_the_sink_once_each(make_settings: Callable[...,
             assert article.text[entity.start:entity.end] == entity.text
         for mention in article.dates:
             assert article.text[mention.start:mention.end] == mention.text
+
+    assert scraped["/healthz"].startswith("200")
+    assert scraped["/readyz"].startswith("200")
+    exposition = scraped["/metrics"]
+    for sample in ('newsflow_messages_in_total{stage="fetch"}',
+                   'newsflow_messages_out_total{stage="enrich"}',
+                   'newsflow_feed_polls_total{result="new"}',
+                   "newsflow_fetch_duration_seconds_count",
+                   "newsflow_enrich_duration_seconds_count",
+                   'newsflow_consumer_lag_messages{stage="enrich"}',
+                   'newsflow_duplicates_total{stage="fetch"}'):
+        line = next((ln for ln in exposition.splitlines() if ln.startswith(sample)), None)
+        assert line is not None, f"{sample} missing from /metrics"
+        if "lag" not in sample:
+            assert float(line.split()[-1]) > 0, line
 
     seed = next(a for a in articles if "Kalbajar" in (a.title or ""))
     found = {(e.text, e.label) for e in seed.entities}
