@@ -13,6 +13,11 @@ corrections are general rules, applied in this order:
 6. a country, a US state or a large city in the gazetteer is a GPE;
 7. the same text gets one label in a document: the most frequent.
 
+Two conventions of news copy add spans the model often misses: a dateline
+("BAKU, Azerbaijan, Nov.25" or "BERLIN —" at the start of a line) names a place,
+and a byline ("By Name - Agency") names a person and, after a dash or comma, an
+organisation. These spans replace model spans they overlap.
+
 Mentions are then merged by (text, label), with the first offsets and a count.
 """
 
@@ -40,6 +45,22 @@ _TRAILING = re.compile(r"(?:'s|’s|'|’)$")
 _DASH = re.compile(r"\s+[-–—]\s+")
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
 CITY_POPULATION = 200_000
+
+
+_DATELINE = re.compile(
+    r"^[ \t]*([A-Z][A-Z'.-]+(?:[ ][A-Z][A-Z'.-]+){0,3})(?=,[ ]|[ ]+[—–-][ ])", re.MULTILINE
+)
+_BYLINE = re.compile(
+    r"^[ \t]*By[ ]+([A-Z][\w'.-]+(?:[ ][A-Z][\w'.-]+){1,3})"
+    r"(?:[ ]*[-–—,][ ]*([A-Z][\w&'.-]*(?:[ ][A-Z][\w&'.-]*){0,4}))?[ ]*:?[ ]*$",
+    re.MULTILINE,
+)
+#: Capitalised words that open a line like a dateline but are not places.
+_NOT_PLACES = frozenset(
+    {"BREAKING", "UPDATE", "UPDATED", "EXCLUSIVE", "WATCH", "ANALYSIS", "OPINION", "EDITORIAL",
+     "LIVE", "PHOTOS", "VIDEO", "NOTE", "CORRECTION", "REVIEW", "INTERVIEW", "BY", "AP", "AFP",
+     "PHOTO", "LISTEN", "READ", "MORE", "SPONSORED", "ADVERTISEMENT"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +106,29 @@ def _trim(text: str, span: Span) -> Span | None:
     return Span(start, end, span.label)
 
 
+def convention_spans(text: str) -> list[Span]:
+    """Places of datelines, people and organisations of bylines."""
+    found: list[Span] = []
+    for m in _DATELINE.finditer(text):
+        if m.group(1) not in _NOT_PLACES and sum(c.isalpha() for c in m.group(1)) >= 3:
+            found.append(Span(m.start(1), m.end(1), "GPE"))
+    for m in _BYLINE.finditer(text):
+        found.append(Span(m.start(1), m.end(1), "PERSON"))
+        if m.group(2):
+            found.append(Span(m.start(2), m.end(2), "ORG"))
+    return found
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
 def refine(text: str, spans: Iterable[Span]) -> list[Span]:
     """Corrected entity spans, in text order (see the module's rules)."""
-    kept = [s for s in (_trim(text, s) for s in spans if s.label in NAMED_LABELS) if s]
+    rules = convention_spans(text)
+    model = [s for s in spans if not any(_overlaps(s, r) for r in rules)]
+    kept = [s for s in (_trim(text, s) for s in model if s.label in NAMED_LABELS) if s]
+    kept = sorted(kept + rules, key=lambda s: s.start)
     persons = [text[s.start:s.end] for s in kept if s.label == "PERSON"]
     person_parts = {p.split()[-1].casefold() for p in persons if len(p.split()) > 1}
     person_full = {p.casefold() for p in persons if len(p.split()) > 1}
@@ -115,13 +156,18 @@ def refine(text: str, spans: Iterable[Span]) -> list[Span]:
 
 
 def count_entities(text: str, spans: Iterable[Span]) -> list[dict[str, object]]:
-    """Merge mentions by (text, label): first offsets and a count, most frequent first."""
+    """Merge mentions by (text, label), case-insensitively: the first mention's offsets
+    (the first not in capitals, when there is one) and a count, most frequent first."""
     merged: dict[tuple[str, str], dict[str, object]] = {}
     for s in sorted(spans, key=lambda s: s.start):
         surface = text[s.start:s.end]
         key = (" ".join(surface.split()).casefold(), s.label)
         if key in merged:
-            merged[key]["count"] = int(merged[key]["count"]) + 1  # type: ignore[call-overload]
+            entry = merged[key]
+            entry["count"] = int(entry["count"]) + 1  # type: ignore[call-overload]
+            if str(entry["text"]).isupper() and not surface.isupper():
+                # A dateline's capitals are not the name's usual form: show a normal mention.
+                entry.update(text=surface, start=s.start, end=s.end)
         else:
             merged[key] = {"text": surface, "label": s.label, "start": s.start, "end": s.end,
                            "count": 1}

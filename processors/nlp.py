@@ -60,10 +60,13 @@ def analyse_batch(items: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
         raise RuntimeError("load_model() was not called in this worker")
     texts = [text[:MAX_CHARS] for text, _ in items]
     results = []
-    for doc, (text, published) in zip(_nlp.pipe(texts, batch_size=8), items, strict=True):
+    for doc, (_, published) in zip(_nlp.pipe(texts, batch_size=8), items, strict=True):
         spans = [Span(e.start_char, e.end_char, e.label_) for e in doc.ents]
         hints = [(s.start, s.end, s.label) for s in spans if s.label in ("DATE", "TIME")]
-        entities = count_entities(doc.text, refine(doc.text, spans))
-        dates = find_dates(text[:MAX_CHARS], reference_time(published), hints)
+        dates = find_dates(doc.text, reference_time(published), hints)
+        # A span the date tagger normalised is a date, whatever label the model gave it.
+        named = [s for s in spans
+                 if not any(d.start < s.end and s.start < d.end for d in dates)]
+        entities = count_entities(doc.text, refine(doc.text, named))
         results.append({"entities": entities, "dates": [asdict(d) for d in dates]})
     return results

