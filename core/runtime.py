@@ -79,7 +79,7 @@ def dead_letter(record: ConsumerRecord, stage: str, failure: Failure, dlq_topic:
     headers += [
         ("dlq.stage", stage.encode()),
         ("dlq.reason", failure.reason.encode()),
-        ("dlq.error", failure.error.encode("utf-8", "replace")[:4000]),
+        ("dlq.error", failure.error[:2000].encode("utf-8", "replace")),
         ("dlq.source.topic", record.topic.encode()),
         ("dlq.source.partition", str(record.partition).encode()),
         ("dlq.source.offset", str(record.offset).encode()),

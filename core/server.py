@@ -35,9 +35,10 @@ class OpsServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            line = await asyncio.wait_for(reader.readline(), 5)
-            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
-                pass
+            async with asyncio.timeout(5):  # the whole request, however slowly it trickles
+                line = await reader.readline()
+                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    pass
             parts = line.decode("latin-1").split()
             path = parts[1].split("?")[0] if len(parts) >= 2 else ""
             if path == "/metrics":
@@ -45,7 +46,11 @@ class OpsServer:
             elif path == "/healthz":
                 status, ctype, body = 200, "text/plain", b"ok\n"
             elif path == "/readyz":
-                ok = self.ready()
+                try:
+                    ok = bool(self.ready())
+                except Exception:
+                    log.exception("readiness check failed")
+                    ok = False
                 status, ctype, body = (200 if ok else 503), "text/plain", (b"ready\n" if ok else b"not ready\n")
             else:
                 status, ctype, body = 404, "text/plain", b"not found\n"
@@ -56,7 +61,8 @@ class OpsServer:
             )
             writer.write(head.encode() + body)
             await writer.drain()
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+            # Too slow, gone, or a line over the reader's limit: drop the connection.
             pass
         finally:
             writer.close()

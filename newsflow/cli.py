@@ -114,6 +114,9 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
     topics = Topics.from_settings(settings)
     if args.feeds_cmd in ("add", "import"):
         urls = args.urls if args.feeds_cmd == "add" else read_feed_list(args.file)
+        bad = [u for u in urls if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise CliError(f"not an http(s) URL: {bad[0]!r}", EXIT_USAGE)
         await prepare_topics(factory, topics)
         specs = [make_spec(u, tags=args.tag or [], min_interval_s=args.min_interval,
                            max_interval_s=args.max_interval) for u in urls]
