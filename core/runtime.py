@@ -110,6 +110,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self.runner = runner
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.runner.ready_partitions -= set(revoked)
         if revoked:
             await self.runner.processor.on_revoked(set(revoked))
 
@@ -119,6 +120,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
             extra={"stage": self.runner.stage, "partitions": sorted(p.partition for p in assigned)},
         )
         await self.runner.processor.on_assigned(set(assigned))
+        self.runner.ready_partitions |= set(assigned)
 
 
 class StageRunner:
@@ -150,6 +152,9 @@ class StageRunner:
         self._txn_producer: AIOKafkaProducer | None = None
         self.ready = False
         self._lag_checked = 0.0
+        #: Partitions whose processor state is restored. The consumer may hand out records
+        #: of a new partition before the rebalance listener has finished restoring it.
+        self.ready_partitions: set[TopicPartition] = set()
 
     def stop(self) -> None:
         """Stop taking input; the batch in hand is finished and committed."""
@@ -170,7 +175,12 @@ class StageRunner:
         try:
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                records = [r for tp in sorted(batch, key=lambda t: t.partition) for r in batch[tp]]
+                records = []
+                for tp in sorted(batch, key=lambda t: t.partition):
+                    if tp in self.ready_partitions:
+                        records.extend(batch[tp])
+                    elif tp in consumer.assignment():
+                        consumer.seek(tp, batch[tp][0].offset)  # again once restored
                 if records:
                     await self._handle(consumer, records)
                 await self._report_lag(consumer)

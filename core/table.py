@@ -11,11 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from newsflow.schemas import InvalidMessage, Message, SchemaMismatch, decode
 
 from .kafka import KafkaFactory
+from .topics import partition_count
+
+M = TypeVar("M", bound=Message)
 
 log = logging.getLogger(__name__)
 
@@ -84,3 +90,39 @@ async def wait_caught_up(
             if time.monotonic() > deadline:
                 raise RestoreTimeout(str(sorted(p.partition for p in pending)))
             await asyncio.sleep(0.05)
+
+
+def decode_table(model: type[M], table: dict[bytes, bytes]) -> list[M]:
+    """The values of a table that decode into ``model`` (others are skipped and logged)."""
+    decoded = []
+    for key, value in table.items():
+        try:
+            decoded.append(decode(model, value))
+        except (InvalidMessage, SchemaMismatch) as exc:
+            log.warning("unreadable table record skipped", extra={"key": key, "error": str(exc)})
+    return decoded
+
+
+async def follow(
+    factory: KafkaFactory, topic: str, *, from_beginning: bool, stop: asyncio.Event
+) -> AsyncIterator[ConsumerRecord]:
+    """Every record of every partition of ``topic``, without a consumer group, until ``stop``."""
+    count = await partition_count(factory, topic)
+    if not count:
+        raise LookupError(f"topic {topic} does not exist")
+    consumer = factory.consumer(group_id=None)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(count)]
+        consumer.assign(tps)
+        if from_beginning:
+            await consumer.seek_to_beginning(*tps)
+        else:
+            await consumer.seek_to_end(*tps)
+        while not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=300)
+            for records in batch.values():
+                for record in records:
+                    yield record
+    finally:
+        await consumer.stop()

@@ -136,3 +136,13 @@ async def prepare_topics(factory: KafkaFactory, topics: Topics) -> list[str]:
     if created:
         log.info("topics created", extra={"topics": created})
     return created
+
+
+async def partition_count(factory: KafkaFactory, topic: str) -> int:
+    """Partitions of ``topic`` on the broker, 0 when it does not exist."""
+    admin = factory.admin()
+    await admin.start()
+    try:
+        return (await describe_partitions(admin, [topic])).get(topic, 0)
+    finally:
+        await admin.close()

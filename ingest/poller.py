@@ -28,7 +28,7 @@ from newsflow.core.http import HttpClient, check_status
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Output, Publisher
 from newsflow.core.settings import Settings
-from newsflow.core.table import read_table
+from newsflow.core.table import decode_table, read_table
 from newsflow.core.topics import Topics
 from newsflow.schemas import (
     FeedSpec,
@@ -220,20 +220,13 @@ class Poller:
     async def acquire(self, assigned: Iterable[TopicPartition]) -> None:
         parts = {tp.partition for tp in assigned}
         raw = await read_table(self.factory, self.topics.feed_state, parts)
-        restored = 0
-        for key, value in raw.items():
-            try:
-                state = decode(FeedState, value)
-            except (InvalidMessage, SchemaMismatch) as exc:
-                log.warning("unreadable feed state ignored", extra={"key": key, "error": str(exc)})
-                continue
-            self.states[state.feed_id] = state
-            restored += 1
+        restored = decode_table(FeedState, raw)
+        self.states.update((state.feed_id, state) for state in restored)
         self._partitions |= parts
         if self._consumer is not None:
             await self._consumer.seek_to_beginning(*assigned)
         log.info("feeds partitions acquired",
-                 extra={"partitions": sorted(parts), "states_restored": restored})
+                 extra={"partitions": sorted(parts), "states_restored": len(restored)})
 
     async def release(self, parts: set[int]) -> None:
         owned = [fid for fid, (_, p) in self.feeds.items() if p in parts]
@@ -274,7 +267,9 @@ class Poller:
         try:
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=250)
-                for records in batch.values():
+                for tp, records in batch.items():
+                    if tp.partition not in self._partitions:
+                        continue  # not restored yet: acquire() reads it again from the start
                     for r in records:
                         self._apply(r.partition, r.key, r.value, r.headers)
                 self._start_due()

@@ -99,11 +99,10 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
-    from newsflow.core.topics import prepare_topics
+    from newsflow.core.topics import partition_count, prepare_topics
     from newsflow.registry import (
         feed_states,
         make_spec,
-        partition_count,
         read_feed_list,
         register,
         registered,
@@ -174,47 +173,31 @@ async def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
-    from aiokafka import TopicPartition
+    import orjson
 
-    from newsflow.registry import partition_count
+    from newsflow.core.table import follow
 
     factory = _external(settings)
     topics = Topics.from_settings(settings)
     topic = {"feeds": topics.feeds, "feed-state": topics.feed_state, "links": topics.links,
              "links-seen": topics.links_seen, "articles": topics.articles,
              "enriched": topics.enriched, "dlq": topics.dlq}.get(args.topic, args.topic)
-    count = await partition_count(factory, topic)
-    if not count:
-        raise CliError(f"topic {topic} does not exist")
     stop = asyncio.Event()
     _signals(stop, lambda: None)
-    consumer = factory.consumer(group_id=None)
-    await consumer.start()
     shown = 0
     try:
-        tps = [TopicPartition(topic, p) for p in range(count)]
-        consumer.assign(tps)
-        if args.from_beginning:
-            await consumer.seek_to_beginning(*tps)
-        else:
-            await consumer.seek_to_end(*tps)
-        while not stop.is_set():
-            batch = await consumer.getmany(timeout_ms=300)
-            for records in batch.values():
-                for r in records:
-                    if args.pretty and r.value is not None and topic == topics.enriched:
-                        import orjson
-
-                        sys.stdout.write(article_summary(orjson.loads(r.value)) + "\n")
-                    else:
-                        sys.stdout.write(record_json(r.topic, r.partition, r.offset, r.key,
-                                                     r.value, r.headers).decode())
-                    shown += 1
-                    if args.limit and shown >= args.limit:
-                        return 0
+        async for r in follow(factory, topic, from_beginning=args.from_beginning, stop=stop):
+            if args.pretty and r.value is not None and topic == topics.enriched:
+                sys.stdout.write(article_summary(orjson.loads(r.value)) + "\n")
+            else:
+                sys.stdout.write(record_json(r.topic, r.partition, r.offset, r.key, r.value,
+                                             r.headers).decode())
             sys.stdout.flush()
-    finally:
-        await consumer.stop()
+            shown += 1
+            if args.limit and shown >= args.limit:
+                break
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 

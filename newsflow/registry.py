@@ -8,14 +8,11 @@ from pathlib import Path
 
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Output, Publisher
-from newsflow.core.table import read_table
-from newsflow.core.topics import Topics, describe_partitions
+from newsflow.core.table import decode_table, read_table
+from newsflow.core.topics import Topics, partition_count
 from newsflow.schemas import (
     FeedSpec,
     FeedState,
-    InvalidMessage,
-    SchemaMismatch,
-    decode,
     encode,
     feed_id,
     headers_for,
@@ -74,39 +71,17 @@ def make_spec(url: str, *, tags: list[str] | None = None, title: str | None = No
     )
 
 
-async def partition_count(factory: KafkaFactory, topic: str) -> int:
-    admin = factory.admin()
-    await admin.start()
-    try:
-        return (await describe_partitions(admin, [topic])).get(topic, 0)
-    finally:
-        await admin.close()
-
-
 async def registered(factory: KafkaFactory, topics: Topics) -> dict[str, FeedSpec]:
     """Every registered feed, by id."""
     count = await partition_count(factory, topics.feeds)
     table = await read_table(factory, topics.feeds, range(count))
-    specs = {}
-    for value in table.values():
-        try:
-            spec = decode(FeedSpec, value)
-        except (InvalidMessage, SchemaMismatch):
-            continue
-        specs[spec.feed_id] = spec
-    return specs
+    return {spec.feed_id: spec for spec in decode_table(FeedSpec, table)}
 
 
 async def feed_states(factory: KafkaFactory, topics: Topics, partitions: int) -> dict[str, FeedState]:
+    """The last state of every feed, by id."""
     table = await read_table(factory, topics.feed_state, range(partitions))
-    states = {}
-    for value in table.values():
-        try:
-            state = decode(FeedState, value)
-        except (InvalidMessage, SchemaMismatch):
-            continue
-        states[state.feed_id] = state
-    return states
+    return {state.feed_id: state for state in decode_table(FeedState, table)}
 
 
 async def register(

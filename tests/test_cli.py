@@ -85,17 +85,21 @@ def test_demo_stops_on_ctrl_c_and_takes_its_broker_with_it() -> None:
         socket.create_connection((bootstrap[1], int(bootstrap[2])), timeout=1).close()
 
 
-def _enriched(settings: Settings) -> list[dict]:
+def _values(settings: Settings, topic: str = "enriched") -> list[dict]:
     import asyncio
 
     from newsflow.core.topics import Topics
 
     async def read() -> list[dict]:
         factory = KafkaFactory(settings, settings.kafka_bootstrap)
-        records = await read_all(factory, Topics.from_settings(settings).enriched)
+        records = await read_all(factory, getattr(Topics.from_settings(settings), topic))
         return [orjson.loads(r.value) for r in records if r.value]
 
     return asyncio.run(read())
+
+
+def _enriched(settings: Settings) -> list[dict]:
+    return _values(settings, "enriched")
 
 
 def _wait_enriched(settings: Settings, count: int, proc: subprocess.Popen[bytes],
@@ -160,6 +164,8 @@ def test_restart_after_sigterm_loses_nothing_and_repeats_nothing(
                 os.killpg(second.pid, signal.SIGKILL)
         assert second.returncode == 0, log.read_text()[-3000:]
         urls = set(farm.article_urls())
+    links = Counter(v["article_id"] for v in _values(settings, "links"))
+    assert len(links) == total and max(links.values()) == 1, "the restarted poller knew its feeds"
     values = _enriched(settings)
     ids = Counter(v["article_id"] for v in values)
     twice = [i for i, n in ids.items() if n > 1]

@@ -12,13 +12,13 @@ import sys
 from typing import TextIO
 
 import orjson
-from aiokafka import TopicPartition
 
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.settings import Settings
+from newsflow.core.table import follow
 from newsflow.output import article_summary
 from newsflow.pipeline import Pipeline
-from newsflow.registry import make_spec, partition_count, register
+from newsflow.registry import make_spec, register
 
 from .site import DemoSite
 
@@ -28,33 +28,18 @@ log = logging.getLogger(__name__)
 async def follow_sink(factory: KafkaFactory, topic: str, *, from_start: bool, limit: int | None,
                       as_json: bool, out: TextIO, stop: asyncio.Event) -> int:
     """Print each enriched article of ``topic``; returns how many were printed."""
-    count = await partition_count(factory, topic)
-    consumer = factory.consumer(group_id=None)
-    await consumer.start()
     printed = 0
-    try:
-        tps = [TopicPartition(topic, p) for p in range(count)]
-        consumer.assign(tps)
-        if from_start:
-            await consumer.seek_to_beginning(*tps)
+    async for record in follow(factory, topic, from_beginning=from_start, stop=stop):
+        if record.value is None:
+            continue
+        if as_json:
+            out.write(record.value.decode("utf-8") + "\n")
         else:
-            await consumer.seek_to_end(*tps)
-        while not stop.is_set():
-            batch = await consumer.getmany(timeout_ms=300)
-            for records in batch.values():
-                for record in records:
-                    if record.value is None:
-                        continue
-                    if as_json:
-                        out.write(record.value.decode("utf-8") + "\n")
-                    else:
-                        out.write(article_summary(orjson.loads(record.value)) + "\n")
-                    out.flush()
-                    printed += 1
-                    if limit is not None and printed >= limit:
-                        return printed
-    finally:
-        await consumer.stop()
+            out.write(article_summary(orjson.loads(record.value)) + "\n")
+        out.flush()
+        printed += 1
+        if limit is not None and printed >= limit:
+            break
     return printed
 
 

@@ -10,7 +10,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.table import caught_up
-from newsflow.registry import partition_count
+from newsflow.core.topics import partition_count
 
 
 async def read_all(factory: KafkaFactory, topic: str, timeout_s: float = 30) -> list[ConsumerRecord]:
