@@ -59,11 +59,28 @@ def provenance(settings: Settings) -> Provenance:
     )
 
 
+#: Group timings for the embedded broker: every member is in this process, so a short
+#: session costs nothing, and the dev broker's first join takes about as long as them.
+_EMBEDDED_TIMINGS = {
+    "kafka_session_timeout_ms": 6000,
+    "kafka_heartbeat_interval_ms": 1000,
+    "kafka_rebalance_timeout_ms": 6000,
+}
+
+
+def embedded_timings(settings: Settings) -> Settings:
+    """``settings`` with short group timings, unless they were set explicitly."""
+    update = {k: v for k, v in _EMBEDDED_TIMINGS.items() if k not in settings.model_fields_set}
+    return settings.model_copy(update=update) if update else settings
+
+
 class Pipeline:
     def __init__(self, settings: Settings, stages: Sequence[str] = STAGES) -> None:
         unknown = set(stages) - set(STAGES)
         if unknown:
             raise ValueError(f"unknown stage(s): {', '.join(sorted(unknown))}")
+        if settings.embedded:
+            settings = embedded_timings(settings)
         self.settings = settings
         self.stages = tuple(s for s in STAGES if s in stages)
         self.topics = Topics.from_settings(settings)
@@ -115,7 +132,11 @@ class Pipeline:
             stack.push_async_callback(http.aclose)
             if before_stages is not None:
                 await before_stages(factory)
+            if stop.is_set():
+                return
             self._runners = await self._build(stack, factory, publisher, http)
+            if stop.is_set():
+                return
             tasks = {asyncio.create_task(r.run(), name=f"stage:{name}"): name
                      for name, r in zip(self.stages, self._runners, strict=True)}
             self.started.set()
@@ -168,8 +189,10 @@ class Pipeline:
         return pool
 
     async def _stop_stages(self, tasks: dict[asyncio.Task[None], str]) -> None:
-        for runner in self._runners:
+        for runner, task in zip(self._runners, tasks, strict=True):
             runner.stop()
+            if not runner.ready and not task.done():
+                task.cancel()  # still joining its group: nothing in hand to finish
         pending = [t for t in tasks if not t.done()]
         if pending:
             _, late = await asyncio.wait(pending, timeout=self.settings.shutdown_timeout_s)
