@@ -130,3 +130,36 @@ async def test_bad_feeds_and_pages_are_reported_and_the_stream_goes_on(
     assert headers["dlq.source.topic"] == pipeline.topics.links
     assert int(headers["dlq.source.offset"]) >= 0
     assert headers["schema"] == "Link/1"
+
+
+async def test_two_fetch_processes_share_the_links(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    stops = [asyncio.Event() for _ in range(3)]
+    fetchers = [Pipeline(settings, stages=("fetch",)) for _ in range(2)]
+    tasks = [asyncio.create_task(p.run(stop)) for p, stop in zip(fetchers, stops, strict=False)]
+    try:
+        for _ in range(300):  # both members joined and split the partitions
+            parts = [len(p._runners[0].ready_partitions) if p._runners else 0 for p in fetchers]
+            if sum(parts) == settings.topic_partitions and all(parts):
+                break
+            await asyncio.sleep(0.1)
+        assert all(parts) and sum(parts) == settings.topic_partitions, parts
+        with FeedFarm(feeds=4, items=6) as farm:
+            rest = Pipeline(settings, stages=("poll", "enrich"))
+
+            async def add(factory: KafkaFactory) -> None:
+                await register(factory, rest.topics, [make_spec(u) for u in farm.feed_urls])
+
+            tasks.append(asyncio.create_task(rest.run(stops[2], before_stages=add)))
+            factory = KafkaFactory(settings, settings.kafka_bootstrap)
+            await wait_for_values(factory, rest.topics.enriched, 24, timeout_s=120)
+            fetched = [len(set().union(*p._runners[0].processor.seen.values()))
+                       for p in fetchers]
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    records = await read_all(factory, rest.topics.enriched)
+    ids = Counter(orjson.loads(r.value)["article_id"] for r in records)
+    assert len(ids) == 24 and max(ids.values()) == 1
+    assert all(fetched) and sum(fetched) == 24, f"each fetcher did its share: {fetched}"
