@@ -105,7 +105,7 @@ class Publisher:
         await asyncio.gather(*acks)
 
 
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Listener(ConsumerRebalanceListener):
     def __init__(self, runner: StageRunner) -> None:
         self.runner = runner
 

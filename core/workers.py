@@ -142,6 +142,12 @@ class WorkerPool:
             _kill(broken)
             self._executor = self._new_executor()
 
+    def kill(self) -> None:
+        """End the workers at once, without waiting for their tasks (an immediate exit)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            _kill(executor)
+
     async def close(self) -> None:
         executor, self._executor = self._executor, None
         if executor is not None:

@@ -58,6 +58,7 @@ def tidy(text: str) -> str:
 def clean_page(html: bytes, url: str) -> CleanPage:
     """Main text and metadata of one page; raises :class:`ExtractionError` if there is none."""
     import trafilatura
+    from trafilatura.settings import Document
 
     doc = trafilatura.bare_extraction(
         html,
@@ -68,9 +69,9 @@ def clean_page(html: bytes, url: str) -> CleanPage:
         deduplicate=False,
         date_extraction_params={"extensive_search": True, "original_date": True},
     )
-    if doc is None or not (doc.text or "").strip():
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ExtractionError("no main text found")
-    text = tidy(doc.text)
+    text = tidy(doc.text or "")
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError(f"main text too short ({len(text)} characters)")
     return CleanPage(

@@ -70,7 +70,8 @@ def _from_struct(struct: Any) -> datetime | None:
     if not struct:
         return None
     try:
-        return datetime(*struct[:6], tzinfo=UTC)
+        year, month, day, hour, minute, second = struct[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (TypeError, ValueError):
         return None
 

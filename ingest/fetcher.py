@@ -170,7 +170,7 @@ class Fetcher:
             site_name=page.get("site_name"),
             authors=page.get("authors") or link.authors,
             published=published,
-            published_source=source,  # type: ignore[arg-type]
+            published_source=source,
             language=page.get("language"),
             content_hash=content_hash(text),
             discovered_at=link.discovered_at,

@@ -176,7 +176,7 @@ def _done(
     return PollResult(result, links, state.model_copy(update=update))
 
 
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Listener(ConsumerRebalanceListener):
     def __init__(self, poller: Poller) -> None:
         self.poller = poller
 

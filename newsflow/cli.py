@@ -73,7 +73,11 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"metrics_port": 0})  # a free port: never collide
     stop = asyncio.Event()
     box: list[Any] = []
-    _signals(stop, lambda: [p.kill() for p in box])
+    def kill() -> None:
+        for pipeline in box:
+            pipeline.kill()
+
+    _signals(stop, kill)
     await run_demo(settings, as_json=args.json, limit=args.limit, stop=stop, pipeline_box=box)
     return 0
 
@@ -128,9 +132,9 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
         for url in args.urls:
             print(await unregister(factory, topics, url))
     else:
-        specs = await registered(factory, topics)
+        known = await registered(factory, topics)
         states = await feed_states(factory, topics, await partition_count(factory, topics.feed_state))
-        for spec in sorted(specs.values(), key=lambda s: s.url):
+        for spec in sorted(known.values(), key=lambda s: s.url):
             state = states.get(spec.feed_id)
             if args.json:
                 sys.stdout.write(record_json(topics.feeds, -1, -1, spec.feed_id.encode(),

@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from newsflow.core import metrics
 from newsflow.core.broker import EmbeddedBroker
-from newsflow.core.http import make_http_client
+from newsflow.core.http import HttpClient, make_http_client
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Publisher, StageRunner
 from newsflow.core.server import OpsServer
@@ -97,10 +97,7 @@ class Pipeline:
     def kill(self) -> None:
         """Immediate stop (a second Ctrl-C): end child processes without draining."""
         for pool in self._pools:
-            from newsflow.core.workers import _kill
-
-            if pool._executor is not None:
-                _kill(pool._executor)
+            pool.kill()
         if self.broker is not None:
             self.broker.stop(timeout_s=1)
 
@@ -154,15 +151,15 @@ class Pipeline:
                 raise RuntimeError(f"stage {tasks[failed[0]]} failed") from failed[0].exception()
 
     async def _build(self, stack: contextlib.AsyncExitStack, factory: KafkaFactory,
-                     publisher: Publisher, http: object) -> list[StageRunner | Poller]:
+                     publisher: Publisher, http: HttpClient) -> list[StageRunner | Poller]:
         settings, topics = self.settings, self.topics
         runners: list[StageRunner | Poller] = []
         for stage in self.stages:
             if stage == "poll":
-                runners.append(Poller(settings, factory, publisher, http, topics))  # type: ignore[arg-type]
+                runners.append(Poller(settings, factory, publisher, http, topics))
             elif stage == "fetch":
                 pool = await self._pool(stack, "clean", warm_up, ())
-                fetcher = Fetcher(settings, factory, http, pool, topics, NEWSFLOW_VERSION)  # type: ignore[arg-type]
+                fetcher = Fetcher(settings, factory, http, pool, topics, NEWSFLOW_VERSION)
                 runners.append(StageRunner(
                     stage="fetch", processor=fetcher, input_topic=topics.links,
                     dlq_topic=topics.dlq, factory=factory, publisher=publisher,

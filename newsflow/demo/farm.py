@@ -129,8 +129,8 @@ class FeedFarm:
     @property
     def base_url(self) -> str:
         assert self._server is not None, "farm not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     @property
     def feed_urls(self) -> list[str]:
