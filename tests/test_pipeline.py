@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 import orjson
@@ -25,13 +25,23 @@ pytestmark = pytest.mark.timeout(300)
 
 async def run_pipeline_until(settings: Settings, feed_urls: list[str], topic_attr: str,
                              count: int, timeout_s: float = 150,
-                             scrape: dict[str, str] | None = None) -> tuple[Pipeline, list[dict]]:
+                             scrape: dict[str, str] | None = None,
+                             poison: Sequence[tuple[str, bytes, list[tuple[str, bytes]]]] = (),
+                             ) -> tuple[Pipeline, list[dict]]:
     pipeline = Pipeline(settings)
     stop = asyncio.Event()
 
     async def add(factory: KafkaFactory) -> None:
         await register(factory, pipeline.topics, [make_spec(u, min_interval_s=600)
                                                   for u in feed_urls])
+        producer = factory.producer()
+        await producer.start()
+        try:
+            for topic_attr_, value, headers in poison:
+                await producer.send_and_wait(getattr(pipeline.topics, topic_attr_), value,
+                                             key=b"poison", headers=headers)
+        finally:
+            await producer.stop()
 
     task = asyncio.create_task(pipeline.run(stop, before_stages=add))
     try:
@@ -111,25 +121,36 @@ async def test_bad_feeds_and_pages_are_reported_and_the_stream_goes_on(
     with FeedFarm(feeds=1, items=2) as farm:
         broken = f"{farm.base_url}/broken/feed.xml"
         feeds = [broken, f"{farm.base_url}/mixed/feed.xml", *farm.feed_urls]
-        pipeline, values = await run_pipeline_until(settings, feeds, "enriched", 4)
+        poison = [("links", b"\x00not json", []),
+                  ("articles", b'{"article_id": "x"}', [("schema", b"Article/1")]),
+                  ("articles", b"{}", [("schema", b"Article/9")])]
+        pipeline, values = await run_pipeline_until(settings, feeds, "enriched", 4, poison=poison)
         factory = KafkaFactory(settings, settings.kafka_bootstrap)
-        dlq = await read_all(factory, pipeline.topics.dlq)
+        for _ in range(100):
+            dlq = await read_all(factory, pipeline.topics.dlq)
+            if len(dlq) >= 4:
+                break
+            await asyncio.sleep(0.1)
         states = await feed_states(factory, pipeline.topics, settings.topic_partitions)
     assert len({v["article_id"] for v in values}) == 4, "good pages of every feed arrive"
     broken_state = states[feed_id(broken)]
     assert broken_state.last_result == "error"
     assert broken_state.error_streak >= 1
     assert broken_state.last_error and "not well-formed" in broken_state.last_error
-    assert len(dlq) == 1
-    headers = {k: v.decode() for k, v in dlq[0].headers}
-    link = orjson.loads(dlq[0].value)
+    assert len(dlq) == 4, [r.value for r in dlq]
+    by_stage = Counter((dict(r.headers)["dlq.stage"], dict(r.headers)["dlq.reason"]) for r in dlq)
+    assert by_stage == {(b"fetch", b"fetch"): 1, (b"fetch", b"invalid"): 1,
+                        (b"enrich", b"invalid"): 2}, "poison messages are dead-lettered, not fatal"
+    gone = next(r for r in dlq if dict(r.headers)["dlq.reason"] == b"fetch")
+    headers = {k: v.decode() for k, v in gone.headers}
+    link = orjson.loads(gone.value)
     assert link["url"].endswith("/gone/1.html"), "the original Link bytes are kept"
     assert headers["dlq.stage"] == "fetch"
-    assert headers["dlq.reason"] == "fetch"
     assert "404" in headers["dlq.error"]
     assert headers["dlq.source.topic"] == pipeline.topics.links
     assert int(headers["dlq.source.offset"]) >= 0
     assert headers["schema"] == "Link/1"
+    assert any(r.value == b"\x00not json" for r in dlq), "the poison bytes are kept as they were"
 
 
 async def test_two_fetch_processes_share_the_links(make_settings: Callable[..., Settings]) -> None:
