@@ -16,6 +16,9 @@ STAGES = ("poll", "fetch", "enrich")
 #: Results of one feed poll.
 POLL_RESULTS = ("new", "unchanged", "not_modified", "error")
 
+#: Reasons a feed item was skipped.
+SKIP_REASONS = ("unlinked", "too_old")
+
 #: Reasons a message failed in a stage.
 FAIL_REASONS = ("invalid", "fetch", "extract", "enrich", "timeout", "internal")
 
@@ -56,6 +59,12 @@ RETRIES = Counter(
 )
 FEED_POLLS = Counter(
     "newsflow_feed_polls_total", "Feed polls by result", ["result"], registry=REGISTRY
+)
+FEED_ITEMS_SKIPPED = Counter(
+    "newsflow_feed_items_skipped_total",
+    "Feed items not turned into links: no usable http(s) link, or older than the max age",
+    ["reason"],
+    registry=REGISTRY,
 )
 FEEDS_OWNED = Gauge(
     "newsflow_feeds_owned", "Feeds owned (scheduled) by this process", registry=REGISTRY

@@ -47,6 +47,7 @@ class ParsedFeed:
     items: list[FeedItem] = field(default_factory=list)
     ttl_s: int | None = None
     warning: str | None = None
+    unlinked: int = 0  # items skipped for want of a usable http(s) link
 
 
 def _parse_date(value: Any) -> datetime | None:
@@ -111,6 +112,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
     if parsed.get("bozo"):
         warning = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
     items = []
+    unlinked = 0
     for entry in parsed.entries:
         link = entry.get("link") or ""
         guid = entry.get("id")
@@ -118,6 +120,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
             link = guid
         link = _resolve(url, link) if link else None
         if not link:
+            unlinked += 1
             continue
         # "in" first: feedparser's get("updated") falls back to "published" with a warning.
         updated = entry.get("updated") if "updated" in entry else None
@@ -150,6 +153,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
         items=items,
         ttl_s=int(ttl) * 60 if isinstance(ttl, str) and ttl.isdecimal() else None,
         warning=warning,
+        unlinked=unlinked,
     )
 
 
@@ -166,14 +170,17 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     if not isinstance(raw_items, list):
         raise FeedParseError("JSON Feed has no items list")
     items = []
+    unlinked = 0
     for raw in raw_items:
         if not isinstance(raw, dict):
+            unlinked += 1
             continue
         link = raw.get("url") or raw.get("external_url")
         if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
             link = raw["id"]
         link = _resolve(url, link) if isinstance(link, str) else None
         if not link:
+            unlinked += 1
             continue
         authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
         if not isinstance(authors, list):
@@ -191,4 +198,5 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
             )
         )
     title = doc.get("title")
-    return ParsedFeed(kind="json", title=title if isinstance(title, str) else None, items=items)
+    return ParsedFeed(kind="json", title=title if isinstance(title, str) else None, items=items,
+                      unlinked=unlinked)

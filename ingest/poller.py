@@ -16,7 +16,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import TopicPartition
@@ -54,6 +54,7 @@ class PollResult:
     result: str  # one of metrics.POLL_RESULTS
     links: list[Link]
     state: FeedState
+    skipped: dict[str, int] = field(default_factory=dict)  # by metrics.SKIP_REASONS
 
 
 def initial_state(spec: FeedSpec, settings: Settings) -> FeedState:
@@ -129,14 +130,15 @@ async def poll_feed(
         links, fresh = new_links(spec, state, feed, now, settings.poll_max_item_age_days)
         seen = (list(state.seen) + fresh)[-settings.poll_seen_per_feed :]
         result = "new" if links else "unchanged"
-        moved = response.moved_to
-        return _done(
+        done = _done(
             spec, state, now, result, links, status=response.status, hint=hint,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
-            body_hash=body_hash, seen=seen, moved_to=moved,
+            body_hash=body_hash, seen=seen, moved_to=response.moved_to,
             items_total=state.items_total + len(links),
         )
+        done.skipped = {"unlinked": feed.unlinked, "too_old": len(fresh) - len(links)}
+        return done
     except NewsflowError as exc:
         if isinstance(exc, RetriableError) and exc.retry_after is not None:
             hint = exc.retry_after
@@ -300,12 +302,16 @@ class Poller:
                 started = time.monotonic()
                 result = await poll_feed(self.http, spec, state, self.settings)
                 metrics.FEED_POLLS.labels(result.result).inc()
+                for reason, count in result.skipped.items():
+                    if count:
+                        metrics.FEED_ITEMS_SKIPPED.labels(reason).inc(count)
                 await self._publish(result)
                 self.states[spec.feed_id] = result.state
                 log.info(
                     "feed polled",
                     extra={"feed_id": spec.feed_id, "result": result.result,
                            "links": len(result.links),
+                           **{f"skipped_{k}": v for k, v in result.skipped.items() if v},
                            "seconds": round(time.monotonic() - started, 3)},
                 )
         except asyncio.CancelledError:

@@ -466,3 +466,17 @@ def test_server_hint_is_a_lower_bound(jitter: str) -> None:
 )
 def test_cache_hint(header: str | None, expected: float | None) -> None:
     assert cache_hint(header) == expected
+
+
+def test_items_without_a_usable_link_are_counted() -> None:
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b"<item><title>no link</title></item>"
+            b"<item><title>mailto</title><link>mailto:desk@example.com</link></item>"
+            b"<item><title>ok</title><link>https://example.com/a</link></item>"
+            b"</channel></rss>")
+    feed = parse_feed(body, "https://example.com/feed.xml")
+    assert [i.link for i in feed.items] == ["https://example.com/a"]
+    assert feed.unlinked == 2
+    json_feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": '
+                 b'[{"id": "1"}, 5, {"id": "3", "url": "https://example.com/b"}]}')
+    assert parse_feed(json_feed, "https://example.com/feed.json").unlinked == 2
