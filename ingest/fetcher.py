@@ -95,6 +95,9 @@ class Fetcher:
         self.topics = topics
         self.version = version
         self.seen: dict[int, set[str]] = {}
+        #: Ids of links being fetched by a batch in flight: a copy in a later batch waits
+        #: for nothing and is skipped (the first one ends as an article or a dead letter).
+        self._in_flight: set[str] = set()
         self._slots = asyncio.Semaphore(settings.fetch_concurrency)
 
     async def on_assigned(self, partitions: set[TopicPartition]) -> None:
@@ -111,6 +114,7 @@ class Fetcher:
             if out.key is not None:
                 partition = int(out.headers[-1][1]) if out.headers else -1
                 self.seen.setdefault(partition, set()).add(out.key.decode())
+                self._in_flight.discard(out.key.decode())
 
     async def process(self, records: Sequence[ConsumerRecord]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(records)
@@ -122,21 +126,43 @@ class Fetcher:
             except (InvalidMessage, SchemaMismatch) as exc:
                 outcomes[i] = Outcome(failure=Failure("invalid", str(exc)))
                 continue
-            if link.article_id in in_batch or link.article_id in self.seen.get(record.partition, ()):
+            if (link.article_id in in_batch or link.article_id in self._in_flight
+                    or link.article_id in self.seen.get(record.partition, ())):
                 metrics.DUPLICATES.labels(self.stage).inc()
                 outcomes[i] = Outcome()
                 continue
             in_batch.add(link.article_id)
             todo.append((i, record, link))
+        self._in_flight |= in_batch
+        try:
+            self._finish(outcomes, todo, await self._fetch_and_clean(todo))
+        finally:
+            # Failed ids leave now; written ones leave in written(), once in the seen-set.
+            for i, _, link in todo:
+                outcome = outcomes[i]
+                if outcome is None or outcome.failure is not None:
+                    self._in_flight.discard(link.article_id)
+        return [o if o is not None else Outcome() for o in outcomes]
 
+    async def _fetch_and_clean(
+        self, todo: list[tuple[int, ConsumerRecord, Link]]
+    ) -> list[tuple[HttpResponse | Failure, dict[str, Any] | str | None]]:
         responses = await asyncio.gather(*(self._fetch(link) for _, _, link in todo))
         pages = [(r.body, r.url) for r in responses if isinstance(r, HttpResponse)]
         cleaned = iter(await self._clean(pages) if pages else [])
-        for (i, record, link), response in zip(todo, responses, strict=True):
+        return [(r, next(cleaned) if isinstance(r, HttpResponse) else None) for r in responses]
+
+    def _finish(
+        self,
+        outcomes: list[Outcome | None],
+        todo: list[tuple[int, ConsumerRecord, Link]],
+        results: list[tuple[HttpResponse | Failure, dict[str, Any] | str | None]],
+    ) -> None:
+        for (i, record, link), (response, page) in zip(todo, results, strict=True):
             if isinstance(response, Failure):
                 outcomes[i] = Outcome(failure=response)
                 continue
-            page = next(cleaned)
+            assert page is not None
             if isinstance(page, str):
                 outcomes[i] = Outcome(failure=Failure("extract", f"{link.url}: {page}"))
                 continue
@@ -146,7 +172,6 @@ class Fetcher:
                                 headers_for(article))],
                 state=[self._seen_record(link, record.partition)],
             )
-        return [o if o is not None else Outcome() for o in outcomes]
 
     def _seen_record(self, link: Link, partition: int) -> Output:
         value = orjson.dumps({"article_id": link.article_id, "url": link.url,

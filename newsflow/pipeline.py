@@ -163,7 +163,7 @@ class Pipeline:
                 runners.append(StageRunner(
                     stage="fetch", processor=fetcher, input_topic=topics.links,
                     dlq_topic=topics.dlq, factory=factory, publisher=publisher,
-                    batch_size=settings.fetch_batch,
+                    batch_size=settings.fetch_batch, max_in_flight=settings.fetch_in_flight,
                 ))
             else:
                 pool = await self._pool(stack, "nlp", load_model, (settings.enrich_model,))
@@ -171,7 +171,7 @@ class Pipeline:
                 runners.append(StageRunner(
                     stage="enrich", processor=enricher, input_topic=topics.articles,
                     dlq_topic=topics.dlq, factory=factory, publisher=publisher,
-                    batch_size=settings.enrich_batch,
+                    batch_size=settings.enrich_batch, max_in_flight=settings.enrich_in_flight,
                 ))
         return runners
 
