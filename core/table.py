@@ -37,17 +37,17 @@ async def caught_up(consumer: AIOKafkaConsumer, tp: TopicPartition) -> bool:
     return await consumer.position(tp) >= high
 
 
-async def read_table(
+async def read_records(
     factory: KafkaFactory,
     topic: str,
     partitions: Iterable[int],
     timeout_s: float = 60.0,
-) -> dict[bytes, bytes]:
-    """The latest value of every key in ``partitions`` of ``topic`` (tombstones delete)."""
+) -> list[ConsumerRecord]:
+    """Every record of ``partitions`` of ``topic``, from the beginning to the high watermark."""
     tps = [TopicPartition(topic, p) for p in partitions]
-    table: dict[bytes, bytes] = {}
+    records: list[ConsumerRecord] = []
     if not tps:
-        return table
+        return records
     consumer = factory.consumer(group_id=None)
     await consumer.start()
     try:
@@ -59,19 +59,31 @@ async def read_table(
             if time.monotonic() > deadline:
                 raise RestoreTimeout(f"{topic} partitions {sorted(p.partition for p in pending)}")
             batch = await consumer.getmany(*pending, timeout_ms=200)
-            for records in batch.values():
-                for record in records:
-                    if record.key is None:
-                        continue
-                    if record.value is None:
-                        table.pop(record.key, None)
-                    else:
-                        table[record.key] = record.value
+            for batch_records in batch.values():
+                records.extend(batch_records)
             for tp in list(pending):
                 if await caught_up(consumer, tp):
                     pending.discard(tp)
     finally:
         await consumer.stop()
+    return records
+
+
+async def read_table(
+    factory: KafkaFactory,
+    topic: str,
+    partitions: Iterable[int],
+    timeout_s: float = 60.0,
+) -> dict[bytes, bytes]:
+    """The latest value of every key in ``partitions`` of ``topic`` (tombstones delete)."""
+    table: dict[bytes, bytes] = {}
+    for record in await read_records(factory, topic, partitions, timeout_s):
+        if record.key is None:
+            continue
+        if record.value is None:
+            table.pop(record.key, None)
+        else:
+            table[record.key] = record.value
     log.debug("table restored", extra={"topic": topic, "keys": len(table)})
     return table
 

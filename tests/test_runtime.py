@@ -57,6 +57,19 @@ async def _runner(settings: Settings, stage: Upper) -> tuple[StageRunner, asynci
     return runner, asyncio.create_task(runner.run()), producer
 
 
+async def _run_until(settings: Settings, stage: Upper, factory: KafkaFactory, topic: str,
+                     count: int) -> None:
+    """Run ``stage`` until ``topic`` holds ``count`` records, then stop it cleanly."""
+    runner, task, producer = await _runner(settings, stage)
+    for _ in range(200):
+        if len(await read_all(factory, topic)) >= count:
+            break
+        await asyncio.sleep(0.1)
+    runner.stop()
+    await asyncio.wait_for(task, 30)
+    await producer.stop()
+
+
 async def test_outputs_dead_letters_and_commits(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings()
     factory = KafkaFactory(settings, settings.kafka_bootstrap)
@@ -69,14 +82,7 @@ async def test_outputs_dead_letters_and_commits(make_settings: Callable[..., Set
         await producer.send_and_wait(topics.links, v, key=f"k{i}".encode(), headers=[("h", b"1")])
 
     stage = Upper(topics.articles, topics.links_seen)
-    runner, task, own_producer = await _runner(settings, stage)
-    for _ in range(200):
-        if len(await read_all(factory, topics.articles)) >= 3:
-            break
-        await asyncio.sleep(0.1)
-    runner.stop()
-    await asyncio.wait_for(task, 30)
-    await own_producer.stop()
+    await _run_until(settings, stage, factory, topics.articles, 3)
 
     out = sorted(r.value for r in await read_all(factory, topics.articles))
     assert out == [b"A", b"B", b"C"]
@@ -95,14 +101,7 @@ async def test_outputs_dead_letters_and_commits(make_settings: Callable[..., Set
     # Offsets were committed: a new runner of the same group gets nothing old again.
     await producer.send_and_wait(topics.links, b"d", key=b"k9")
     await producer.stop()
-    stage2 = Upper(topics.articles, topics.links_seen)
-    runner2, task2, own2 = await _runner(settings, stage2)
-    for _ in range(200):
-        if len(await read_all(factory, topics.articles)) >= 4:
-            break
-        await asyncio.sleep(0.1)
-    runner2.stop()
-    await asyncio.wait_for(task2, 30)
-    await own2.stop()
+    await _run_until(settings, Upper(topics.articles, topics.links_seen), factory,
+                     topics.articles, 4)
     out = sorted(r.value for r in await read_all(factory, topics.articles))
     assert out == [b"A", b"B", b"C", b"D"], "nothing processed twice after a clean stop"

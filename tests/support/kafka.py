@@ -6,37 +6,17 @@ import asyncio
 import time
 
 import orjson
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
 from newsflow.core.kafka import KafkaFactory
-from newsflow.core.table import caught_up
+from newsflow.core.table import read_records
 from newsflow.core.topics import partition_count
 
 
 async def read_all(factory: KafkaFactory, topic: str, timeout_s: float = 30) -> list[ConsumerRecord]:
-    """Every record of ``topic`` up to its high watermark."""
+    """Every record of ``topic`` up to its high watermark (none if it does not exist)."""
     count = await partition_count(factory, topic)
-    if not count:
-        return []
-    consumer = factory.consumer(group_id=None)
-    await consumer.start()
-    records: list[ConsumerRecord] = []
-    try:
-        tps = [TopicPartition(topic, p) for p in range(count)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        pending = set(tps)
-        deadline = time.monotonic() + timeout_s
-        while pending and time.monotonic() < deadline:
-            batch = await consumer.getmany(*pending, timeout_ms=200)
-            for recs in batch.values():
-                records.extend(recs)
-            for tp in list(pending):
-                if await caught_up(consumer, tp):
-                    pending.discard(tp)
-    finally:
-        await consumer.stop()
-    return records
+    return await read_records(factory, topic, range(count), timeout_s)
 
 
 async def wait_for_values(factory: KafkaFactory, topic: str, count: int, timeout_s: float = 120,
