@@ -139,14 +139,15 @@ def test_restart_after_sigterm_loses_nothing_and_repeats_nothing(
 ) -> None:
     settings = make_settings()
     log = tmp_path / "run.log"
-    with FeedFarm(feeds=3, items=8, delay_s=0.02) as farm:
-        total = 3 * 8
+    # Pages answer slowly enough that the first run is stopped with most of the stream ahead.
+    with FeedFarm(feeds=3, items=20, delay_s=0.1) as farm:
+        total = 3 * 20
         feeds = tmp_path / "feeds.txt"
         feeds.write_text("# feeds of the farm\n" + "\n".join(farm.feed_urls) + "\n")
         first = _start_run(settings, feeds, log)
         try:
-            partial = _wait_enriched(settings, 3, first, 120)
-            assert len(partial) >= 3
+            partial = _wait_enriched(settings, 1, first, 120)
+            assert len(partial) >= 1
             took = _sigterm(first)
         finally:
             if first.poll() is None:
