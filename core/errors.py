@@ -40,4 +40,4 @@ class PermanentError(NewsflowError):
 
 
 class TooLarge(PermanentError):
-    reason = "fetch"
+    reason = "too_large"

@@ -19,8 +19,24 @@ POLL_RESULTS = ("new", "unchanged", "not_modified", "error")
 #: Reasons a feed item was skipped.
 SKIP_REASONS = ("unlinked", "too_old")
 
-#: Reasons a message failed in a stage.
-FAIL_REASONS = ("invalid", "fetch", "extract", "enrich", "timeout", "internal")
+#: Reasons a message failed in a stage: the one closed set every stage, the DLQ headers
+#: (``dlq.reason``), the metrics and ``newsflow dlq`` share. Add a name here, never ad hoc.
+#:
+#: - ``invalid``: the input does not decode into its message type (a poison message);
+#: - ``fetch``: the page could not be fetched (HTTP status, connection, not a web page);
+#: - ``timeout``: a fetch or a worker task ran out of time;
+#: - ``too_large``: a body or an output over its size limit;
+#: - ``forbidden_address``: the link resolves to an address the HTTP guard refuses;
+#: - ``robots``: robots.txt disallows the link;
+#: - ``not_article``: the page is not an article (paywall stub, consent wall, index page, …);
+#: - ``extract``: no main text could be extracted;
+#: - ``enrich``: enrichment failed;
+#: - ``produce``: an output was refused by the broker for good;
+#: - ``internal``: a bug: the stage raised.
+FAIL_REASONS = (
+    "invalid", "fetch", "timeout", "too_large", "forbidden_address", "robots", "not_article",
+    "extract", "enrich", "produce", "internal",
+)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 

@@ -51,6 +51,8 @@ class Failure:
     reason: str  # one of metrics.FAIL_REASONS
     error: str
     attempts: int = 1
+    #: Extra ``dlq.*`` detail, e.g. ``{"kind": "paywall"}`` becomes the header ``dlq.kind``.
+    detail: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -88,6 +90,7 @@ def dead_letter(record: ConsumerRecord, stage: str, failure: Failure, dlq_topic:
         ("dlq.attempts", str(failure.attempts).encode()),
         ("dlq.failed_at", str(int(time.time() * 1000)).encode()),
     ]
+    headers += [(f"dlq.{k}", v[:2000].encode("utf-8", "replace")) for k, v in failure.detail.items()]
     return Output(dlq_topic, record.key, record.value, headers)
 
 

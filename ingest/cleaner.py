@@ -23,6 +23,18 @@ class ExtractionError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class PageInput:
+    """What the cleaner is given for one page (picklable: it crosses to a worker process)."""
+
+    html: bytes
+    url: str  # after redirects
+    charset: str | None = None  # from the HTTP Content-Type header
+    feed_title: str | None = None
+    feed_summary: str | None = None
+    feed_published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CleanPage:
     text: str
     title: str | None
@@ -86,12 +98,12 @@ def clean_page(html: bytes, url: str) -> CleanPage:
     )
 
 
-def clean_batch(pages: list[tuple[bytes, str]]) -> list[dict[str, Any] | str]:
+def clean_batch(pages: list[PageInput]) -> list[dict[str, Any] | str]:
     """Clean many pages in one worker call: a dict per page, or an error message."""
     results: list[dict[str, Any] | str] = []
-    for html, url in pages:
+    for page in pages:
         try:
-            results.append(asdict(clean_page(html, url)))
+            results.append(asdict(clean_page(page.html, page.url)))
         except ExtractionError as exc:
             results.append(str(exc))
         except Exception as exc:  # a parser failure on hostile markup is this page's fault

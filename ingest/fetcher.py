@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
 import orjson
 from aiokafka import ConsumerRecord, TopicPartition
 
 from newsflow.core import metrics
-from newsflow.core.errors import PermanentError, RetriableError
-from newsflow.core.http import HttpClient, HttpResponse, check_status
+from newsflow.core.errors import RetriableError
+from newsflow.core.http import HttpClient, HttpResponse
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Failure, Outcome, Output
 from newsflow.core.settings import Settings
@@ -29,49 +27,20 @@ from newsflow.core.table import read_table
 from newsflow.core.topics import Topics
 from newsflow.core.workers import WorkerPool
 from newsflow.schemas import (
-    Article,
     InvalidMessage,
     Link,
     SchemaMismatch,
-    content_hash,
     decode,
     encode,
     headers_for,
     utcnow,
 )
 
-from .cleaner import clean_batch
+from .article import build_article
+from .cleaner import PageInput, clean_batch
+from .download import download
 
 log = logging.getLogger(__name__)
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
-_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-
-
-def resolve_published(page_date: str | None, feed_published: str | None) -> tuple[str | None, str]:
-    """Publication time and where it came from.
-
-    The page's own date is authoritative; when the feed gives a timestamp on the
-    same day, that timestamp is kept for its time and UTC offset.
-    """
-    feed_dt = None
-    if feed_published:
-        try:
-            feed_dt = datetime.fromisoformat(feed_published)
-        except ValueError:
-            feed_dt = None
-    if page_date:
-        try:
-            day = date.fromisoformat(page_date[:10])
-        except ValueError:
-            day = None
-        if day is not None:
-            if feed_dt is not None and feed_dt.date() == day:
-                return feed_dt.isoformat(), "page"
-            return day.isoformat(), "page"
-    if feed_dt is not None:
-        return feed_dt.isoformat(), "feed"
-    return None, "none"
 
 
 class Fetcher:
@@ -148,7 +117,11 @@ class Fetcher:
         self, todo: list[tuple[int, ConsumerRecord, Link]]
     ) -> list[tuple[HttpResponse | Failure, dict[str, Any] | str | None]]:
         responses = await asyncio.gather(*(self._fetch(link) for _, _, link in todo))
-        pages = [(r.body, r.url) for r in responses if isinstance(r, HttpResponse)]
+        pages = [
+            PageInput(r.body, r.url, r.charset, link.title, link.summary, link.published)
+            for (_, _, link), r in zip(todo, responses, strict=True)
+            if isinstance(r, HttpResponse)
+        ]
         cleaned = iter(await self._clean(pages) if pages else [])
         return [(r, next(cleaned) if isinstance(r, HttpResponse) else None) for r in responses]
 
@@ -166,7 +139,7 @@ class Fetcher:
             if isinstance(page, str):
                 outcomes[i] = Outcome(failure=Failure("extract", f"{link.url}: {page}"))
                 continue
-            article = self._article(link, response, page)
+            article = build_article(link, response, page, self.version)
             outcomes[i] = Outcome(
                 outputs=[Output(self.topics.articles, link.article_id.encode(), encode(article),
                                 headers_for(article))],
@@ -180,55 +153,11 @@ class Fetcher:
         return Output(self.topics.links_seen, link.article_id.encode(), value,
                       [("partition", str(partition).encode())])
 
-    def _article(self, link: Link, response: HttpResponse, page: dict[str, Any]) -> Article:
-        published, source = resolve_published(page.get("date"), link.published)
-        text: str = page["text"]
-        return Article(
-            article_id=link.article_id,
-            url=link.url,
-            final_url=response.url if response.url != link.url else None,
-            canonical_url=page.get("canonical_url"),
-            feed_id=link.feed_id,
-            title=page.get("title") or link.title,
-            text=text,
-            description=page.get("description") or link.summary,
-            site_name=page.get("site_name"),
-            authors=page.get("authors") or link.authors,
-            published=published,
-            published_source=source,
-            language=page.get("language"),
-            content_hash=content_hash(text),
-            discovered_at=link.discovered_at,
-            fetched_at=utcnow(),
-            newsflow_version=self.version,
-        )
-
     async def _fetch(self, link: Link) -> HttpResponse | Failure:
-        attempts = self.settings.fetch_attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                async with self._slots:
-                    response = await self.http.get(link.url, headers={"Accept": _ACCEPT})
-                metrics.FETCH_SECONDS.observe(response.elapsed_s)
-                metrics.FETCH_BYTES.observe(len(response.body))
-                check_status(response)
-                if response.content_type not in _HTML_TYPES:
-                    raise PermanentError(f"not a web page: {response.content_type}", reason="fetch")
-                return response
-            except PermanentError as exc:
-                return Failure(exc.reason, f"{link.url}: {exc}", attempt)
-            except RetriableError as exc:
-                if attempt == attempts:
-                    return Failure(exc.reason, f"{link.url}: {exc} (after {attempt} attempts)",
-                                   attempt)
-                metrics.RETRIES.labels(self.stage).inc()
-                delay = self.settings.fetch_backoff_s * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-                if exc.retry_after is not None:
-                    delay = max(delay, min(exc.retry_after, 60.0))
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+        async with self._slots:
+            return await download(self.http, link.url, self.settings, stage=self.stage)
 
-    async def _clean(self, pages: list[tuple[bytes, str]]) -> list[dict[str, Any] | str]:
+    async def _clean(self, pages: list[PageInput]) -> list[dict[str, Any] | str]:
         """Clean in the worker pool, one chunk per worker; a page that overruns fails alone."""
         with metrics.EXTRACT_SECONDS.time():
             results = await self.pool.map_batches(clean_batch, pages)

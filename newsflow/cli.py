@@ -205,6 +205,16 @@ async def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from newsflow.evaluation.frame import run_eval
+
+    try:
+        run_eval(args.kind, args)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,11 +259,24 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--from-beginning", action="store_true")
     tail.add_argument("--limit", type=int, metavar="N", help="exit after N messages")
     tail.add_argument("--pretty", action="store_true", help="summaries for enriched articles")
+
+    from newsflow.evaluation import kind_module, kinds
+    from newsflow.evaluation.frame import add_common_arguments
+
+    ev = sub.add_parser("eval", help="measure quality against gold data (last line: JSON)")
+    esub = ev.add_subparsers(dest="kind", required=True, metavar="KIND")
+    for kind in kinds():
+        module = kind_module(kind)
+        p = esub.add_parser(kind, help=module.HELP)
+        add_common_arguments(p)
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(p)
     return parser
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "demo": cmd_demo, "run": cmd_run, "feeds": cmd_feeds, "topics": cmd_topics, "tail": cmd_tail,
+    "eval": cmd_eval,
 }
 
 
