@@ -62,3 +62,10 @@ def build_article(link: Link, response: HttpResponse, page: dict[str, Any], vers
         fetched_at=utcnow(),
         newsflow_version=version,
     )
+
+
+def page_published(page: dict[str, Any] | str) -> str | None:
+    """The publication time the page alone gives (no feed), as an Article would carry it."""
+    if not isinstance(page, dict):
+        return None
+    return resolve_published(page.get("date"), None)[0]
