@@ -210,7 +210,7 @@ async def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         run_eval(args.kind, args)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     return 0
 

@@ -70,3 +70,10 @@ def analyse_batch(items: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
         entities = count_entities(doc.text, refine(doc.text, named))
         results.append({"entities": entities, "dates": [asdict(d) for d in dates]})
     return results
+
+
+def pipeline(name: str) -> Any:
+    """The pipeline of this process (loaded as :func:`load_model` does, when it is not yet)."""
+    if _nlp is None:
+        load_model(name)
+    return _nlp
