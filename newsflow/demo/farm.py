@@ -2,109 +2,37 @@
 
 Every page is a deterministic function of its path, so any number of feeds
 (``/feeds/<f>.xml``, RSS 2.0) with any number of items (``/a/<f>/<i>.html``)
-costs no memory. Pages look like news pages (navigation, ads, comments around
-the article) and their text carries people, organisations, places and dates.
-A few routes misbehave on purpose: ``/broken/feed.xml`` is not a feed,
-``/gone/<n>.html`` answers 404, ``/slow/<n>.html`` answers after ``slow_s``, and
-``/mixed/feed.xml`` lists two good pages around a missing one.
+costs no memory. Pages are those of :mod:`newsflow.demo.newsgen`: 60–150 KB of
+HTML (navigation, scripts, ads, related links, comments) around 400–1,200 words
+of article text with people, organisations, places and dates; ``words`` and
+``page_kb`` make them smaller for quick tests. A few routes misbehave on purpose:
+``/broken/feed.xml`` is not a feed, ``/gone/<n>.html`` answers 404,
+``/slow/<n>.html`` answers after ``slow_s``, and ``/mixed/feed.xml`` lists two
+good pages around a missing one.
 """
 
 from __future__ import annotations
 
-import random
+import functools
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
-FIRST = ["Maria", "James", "Aiko", "Omar", "Lena", "Pedro", "Grace", "Ivan", "Nadia", "Tomas",
-         "Chen", "Fatima", "Lukas", "Amara", "Daniel", "Sofia"]
-LAST = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Kowalski", "Silva", "Brennan",
-        "Novak", "Achebe", "Varga", "Castillo", "Petrov", "Whitfield", "Ramos", "Keller"]
-ORGS = ["the World Health Organization", "Siemens", "the European Central Bank", "Reuters",
-        "the United Nations", "Toyota", "the International Monetary Fund", "Microsoft",
-        "the Red Cross", "Airbus", "the Bank of England", "Greenpeace"]
-PLACES = ["Berlin", "Nairobi", "Lisbon", "Toronto", "Jakarta", "Chile", "Norway", "Kenya",
-          "Vietnam", "Madrid", "Cairo", "Peru", "Manila", "Warsaw", "Sydney", "Mexico"]
-TOPICS = ["port expansion", "water rationing plan", "vaccine rollout", "rail strike",
-          "solar auction", "budget vote", "flood defences", "wage agreement", "trade talks",
-          "housing reform"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-BASE_DATE = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+from newsflow.demo.newsgen import PAGE_KB, WORDS, GeneratedArticle, generate
 
 
-def _rng(*parts: int) -> random.Random:
-    return random.Random(hash(parts) & 0xFFFFFFFF)
-
-
-def article_published(feed: int, item: int) -> datetime:
-    return BASE_DATE + timedelta(hours=feed * 7 + item * 13)
-
-
-def article_text(feed: int, item: int, paragraphs: int = 6) -> tuple[str, list[str]]:
-    """Headline and paragraphs of one generated article."""
-    r = _rng(feed, item)
-    person = f"{r.choice(FIRST)} {r.choice(LAST)}"
-    place, other = r.sample(PLACES, 2)
-    org = r.choice(ORGS)
-    topic = r.choice(TOPICS)
-    published = article_published(feed, item)
-    month = MONTHS[(published.month - 2) % 12]
-    title = f"{place} {topic} draws criticism from {person.split()[1]} ({feed}-{item})"
-    paras = [
-        f"{place.upper()}, {published.strftime('%b')}. {published.day} — Officials in {place} "
-        f"announced on Tuesday that the {topic} would go ahead despite objections, "
-        f"{person} said.",
-        f"{person}, who has followed the issue for three years, told reporters that the plan "
-        f"first surfaced on {published.day} {month} {published.year - 1} and was revised last week.",
-        f"A spokesperson for {org} said the organisation had been consulted in {other} "
-        f"and expected a decision by {MONTHS[published.month % 12]} {r.randint(1, 28)}.",
-    ]
-    for k in range(paragraphs - 3):
-        paras.append(
-            f"Residents of {r.choice(PLACES)} gathered at {r.randint(1, 11)} p.m. on "
-            f"{published.strftime('%A')} to discuss the {r.choice(TOPICS)}, which would cost "
-            f"{r.randint(2, 90)} million euros over {r.randint(2, 9)} years. "
-            f"Part {k + 1} of the discussion was led by {r.choice(FIRST)} {r.choice(LAST)} "
-            f"of {r.choice(ORGS)}, the {r.choice(['second', 'third', 'fourth'])} such meeting "
-            f"since {r.randint(1995, 2020)}."
-        )
-    return title, paras
-
-
-def article_html(base: str, feed: int, item: int, paragraphs: int = 6) -> str:
-    title, paras = article_text(feed, item, paragraphs)
-    published = article_published(feed, item).isoformat()
-    body = "\n".join(f"<p>{escape(p)}</p>" for p in paras)
-    url = f"{base}/a/{feed}/{item}.html"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} | Farm News</title>
-<link rel="canonical" href="{url}"><meta property="og:url" content="{url}">
-<meta property="article:published_time" content="{published}">
-<meta name="author" content="Farm Desk"></head>
-<body><header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/business">Business</a>
-<a href="/sport">Sport</a></nav></header>
-<div class="ad">Advertisement: subscribe for unlimited access</div>
-<main><article><h1>{escape(title)}</h1><p class="byline">By Farm Desk</p>
-{body}
-</article>
-<aside class="related"><h2>Related</h2><ul><li><a href="/a/{feed}/{item + 1}.html">More news</a></li></ul></aside>
-<section id="comments"><h2>Comments</h2><div class="comment">Reader: first!</div></section>
-</main><footer>© Farm News. All rights reserved.</footer></body></html>"""
-
-
-def feed_xml(base: str, feed: int, items: int) -> str:
+def feed_xml(base: str, feed: int, items: int,
+             article: Callable[[int, int], GeneratedArticle]) -> str:
     entries = []
     for item in range(items - 1, -1, -1):
-        title, paras = article_text(feed, item, 3)
-        url = f"{base}/a/{feed}/{item}.html"
+        a = article(feed, item)
         entries.append(
-            f"<item><title>{escape(title)}</title><link>{url}</link><guid>{url}</guid>"
-            f"<pubDate>{format_datetime(article_published(feed, item))}</pubDate>"
-            f"<description>{escape(paras[0])}</description></item>"
+            f"<item><title>{escape(a.title)}</title><link>{a.url}</link><guid>{a.url}</guid>"
+            f"<pubDate>{format_datetime(a.published)}</pubDate>"
+            f"<description>{escape(a.summary)}</description></item>"
         )
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Farm feed {feed}</title><link>{base}/</link><description>Generated</description>"
@@ -114,23 +42,33 @@ def feed_xml(base: str, feed: int, items: int) -> str:
 class FeedFarm:
     """The farm, served on 127.0.0.1 from a background thread."""
 
-    def __init__(self, feeds: int = 10, items: int = 10, *, paragraphs: int = 6,
-                 slow_s: float = 30.0, delay_s: float = 0.0) -> None:
+    def __init__(self, feeds: int = 10, items: int = 10, *, words: tuple[int, int] = WORDS,
+                 page_kb: tuple[int, int] = PAGE_KB, slow_s: float = 30.0,
+                 delay_s: float = 0.0) -> None:
         self.feeds = feeds
         self.items = items
-        self.paragraphs = paragraphs
+        self.words = words
+        self.page_kb = page_kb
         self.slow_s = slow_s
         self.delay_s = delay_s
         self.requests = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._article = functools.lru_cache(maxsize=128)(self._generate)
 
     @property
     def base_url(self) -> str:
         assert self._server is not None, "farm not started"
         port = self._server.server_address[1]
         return f"http://127.0.0.1:{port}"
+
+    def article(self, feed: int, item: int) -> GeneratedArticle:
+        """The generated article behind ``/a/<feed>/<item>.html`` (recent ones are cached)."""
+        return self._article(feed, item)
+
+    def _generate(self, feed: int, item: int) -> GeneratedArticle:
+        return generate(feed, item, base_url=self.base_url, words=self.words, page_kb=self.page_kb)
 
     @property
     def feed_urls(self) -> list[str]:
@@ -175,10 +113,10 @@ class FeedFarm:
                 feed = int(parts[1].removesuffix(".xml"))
                 if 0 <= feed < self.feeds:
                     return 200, "application/rss+xml; charset=utf-8", feed_xml(
-                        self.base_url, feed, self.items)
+                        self.base_url, feed, self.items, self.article)
             if parts[0] == "a" and len(parts) == 3:
                 feed, item = int(parts[1]), int(parts[2].removesuffix(".html"))
-                return 200, html, article_html(self.base_url, feed, item, self.paragraphs)
+                return 200, html, self.article(feed, item).html
             if parts[0] == "mixed" and len(parts) == 2:
                 return 200, "application/rss+xml; charset=utf-8", self.mixed_feed()
             if parts[0] == "broken":
