@@ -6,7 +6,6 @@ initializer) with only the components the entities need (``tok2vec``, ``ner``).
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -68,7 +67,7 @@ def analyse_batch(items: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
         named = [s for s in spans
                  if not any(d.start < s.end and s.start < d.end for d in dates)]
         entities = count_entities(doc.text, refine(doc.text, named))
-        results.append({"entities": entities, "dates": [asdict(d) for d in dates]})
+        results.append({"entities": entities, "dates": [d.model_dump() for d in dates]})
     return results
 
 

@@ -485,7 +485,7 @@ def test_empty_and_odd_inputs() -> None:
     assert find_dates("", REF) == []
     assert find_dates(None, REF) == []  # type: ignore[arg-type]
     assert find_dates("Nov. 25", "not a date") == [  # type: ignore[arg-type]
-        DateMention("Nov. 25", "DATE", "XXXX-11-25", 0, 7)
+        DateMention(text="Nov. 25", type="DATE", value="XXXX-11-25", start=0, end=7)
     ]
     assert normalise(None, REF) is None  # type: ignore[arg-type]
 

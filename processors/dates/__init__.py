@@ -1,0 +1,19 @@
+"""Rule-based temporal tagger for English news text.
+
+Finds date, time, duration and set expressions and normalises them to TIMEX3 / ISO 8601
+values relative to the article's publication date (:func:`find_dates`), optionally merging
+candidate spans from an NER model; :func:`normalise` resolves one expression on its own.
+Pure Python, standard library only.
+
+The modules follow the tagger's steps: words and pattern pieces (``vocabulary``,
+``patterns``), reading around a match (``text``) and calendar arithmetic (``values``), the
+handlers by family (``absolute``, ``relative``, ``durations``, ``clock``), the rule table
+(``rules``), scanning and choosing spans (``selection``), giving bare times their date
+(``anchoring``) and the entry points (``tagger``).
+"""
+
+from newsflow.schemas import DateMention
+
+from .tagger import find_dates, normalise
+
+__all__ = ["DateMention", "find_dates", "normalise"]

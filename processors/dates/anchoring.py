@@ -1,0 +1,56 @@
+"""Anchoring bare times of day to the nearest full date of their sentence."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+
+from .context import Cand, Ctx
+from .text import FULL_DATE, PREV_TOKEN
+from .vocabulary import ABBREVS
+
+SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z])|\n")
+
+
+def sentence_bounds(text: str, mentions: list[Cand]) -> list[int]:
+    starts = [c.start for c in mentions]
+    bounds: list[int] = []
+    for m in SENT_END.finditer(text):
+        p = m.start()
+        i = bisect_right(starts, p)
+        if i and mentions[i - 1].end > p:
+            continue  # the dot of "Sept." or "p.m." inside a mention
+        if text[p] == ".":
+            w = PREV_TOKEN.search(text, max(0, p - 20), p)
+            word = w.group(1).casefold().lstrip("(\"'“") if w else ""
+            if word in ABBREVS or (len(word) == 1 and word.isalpha()):
+                continue
+        bounds.append(m.end())
+    return bounds
+
+
+def anchor_times(ctx: Ctx, mentions: list[Cand]) -> None:
+    """Give bare times the date of the nearest full date in the same sentence, else the
+    reference date."""
+    if not any(c.anchor for c in mentions):
+        return
+    bounds = sentence_bounds(ctx.text, mentions)
+    starts = [c.start for c in mentions]
+    fallback = ctx.ref.isoformat() if ctx.ref else "XXXX-XX-XX"
+    for idx, c in enumerate(mentions):
+        if not c.anchor:
+            continue
+        b = bisect_right(bounds, c.start)
+        s0 = bounds[b - 1] if b else 0
+        s1 = bounds[b] if b < len(bounds) else len(ctx.text)
+        lo_i, hi_i = bisect_left(starts, s0), bisect_left(starts, s1)
+        best: tuple[int, str] | None = None
+        for j in range(max(lo_i, idx - 50), min(hi_i, idx + 51)):
+            d = mentions[j]
+            if j == idx or d.type != "DATE" or not FULL_DATE.match(d.value):
+                continue
+            dist = c.start - d.end if d.end <= c.start else d.start - c.end
+            if best is None or dist < best[0]:
+                best = (dist, d.value)
+        c.value = f"{best[1] if best else fallback}{c.value}"
+        c.anchor = False
