@@ -63,7 +63,8 @@ class Enricher:
                 todo.append((i, decode(Article, record.value, record.headers)))
             except (InvalidMessage, SchemaMismatch) as exc:
                 outcomes[i] = Outcome(failure=Failure("invalid", str(exc)))
-        results = await self._analyse([(a.text, a.published) for _, a in todo]) if todo else []
+        results = await self._analyse(
+            [(a.text, a.published, a.title, a.language) for _, a in todo]) if todo else []
         for (i, article), result in zip(todo, results, strict=True):
             if isinstance(result, str):
                 outcomes[i] = Outcome(failure=Failure("enrich", result))
@@ -71,6 +72,7 @@ class Enricher:
             enriched = EnrichedArticle(
                 **article.model_dump(),
                 entities=[Entity(**e) for e in result["entities"]],
+                entities_skipped=result.get("entities_skipped"),
                 dates=[DateMention(**d) for d in result["dates"]],
                 enriched_at=utcnow(),
                 provenance=self.provenance,
@@ -84,7 +86,7 @@ class Enricher:
             )])
         return [o if o is not None else Outcome() for o in outcomes]
 
-    async def _analyse(self, items: list[tuple[str, str | None]]) -> list[dict[str, Any] | str]:
+    async def _analyse(self, items: list[tuple[str, str | None, str | None, str | None]]) -> list[dict[str, Any] | str]:
         """Analyse in the worker pool, one chunk per worker; an article that fails fails alone."""
         with metrics.ENRICH_SECONDS.time():
             results = await self.pool.map_batches(analyse_batch, items)

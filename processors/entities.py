@@ -18,7 +18,7 @@ Two conventions of news copy add spans the model often misses: a dateline
 and a byline ("By Name - Agency") names a person and, after a dash or comma, an
 organisation. These spans replace model spans they overlap.
 
-Mentions are then merged by (text, label), with the first offsets and a count.
+The corrected mentions are then linked into entities (:mod:`.mentions`).
 """
 
 from __future__ import annotations
@@ -153,22 +153,3 @@ def refine(text: str, spans: Iterable[Span]) -> list[Span]:
         Span(s.start, s.end, votes[text[s.start:s.end].casefold()].most_common(1)[0][0])
         for s in fixed
     ]
-
-
-def count_entities(text: str, spans: Iterable[Span]) -> list[dict[str, object]]:
-    """Merge mentions by (text, label), case-insensitively: the first mention's offsets
-    (the first not in capitals, when there is one) and a count, most frequent first."""
-    merged: dict[tuple[str, str], dict[str, object]] = {}
-    for s in sorted(spans, key=lambda s: s.start):
-        surface = text[s.start:s.end]
-        key = (" ".join(surface.split()).casefold(), s.label)
-        if key in merged:
-            entry = merged[key]
-            entry["count"] = int(entry["count"]) + 1  # type: ignore[call-overload]
-            if str(entry["text"]).isupper() and not surface.isupper():
-                # A dateline's capitals are not the name's usual form: show a normal mention.
-                entry.update(text=surface, start=s.start, end=s.end)
-        else:
-            merged[key] = {"text": surface, "label": s.label, "start": s.start, "end": s.end,
-                           "count": 1}
-    return sorted(merged.values(), key=lambda e: (-int(e["count"]), int(e["start"])))  # type: ignore[call-overload]

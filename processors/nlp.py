@@ -6,11 +6,13 @@ initializer) with only the components the entities need (``tok2vec``, ``ner``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from .dates import find_dates
-from .entities import Span, count_entities, refine
+from .entities import Span, refine
+from .mentions import entities
 
 MAX_CHARS = 200_000
 _EXCLUDE = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
@@ -53,22 +55,67 @@ def reference_time(published: str | None) -> date | datetime | None:
         return None
 
 
-def analyse_batch(items: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
-    """Entities and dates of each (text, published) pair."""
+#: Labels of the smaller (WikiNER) models of other languages, in OntoNotes terms.
+_WIKINER = {"PER": "PERSON", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}
+_other_models: dict[str, Any] = {}
+
+
+def _model_for(language: str | None) -> tuple[Any, str | None]:
+    """The pipeline for ``language`` (ISO 639-1), or None and why there is none."""
+    lang = (language or "en").split("-")[0].casefold()
+    if lang == "en":
+        return _nlp, None
+    if lang not in _other_models:
+        import spacy
+
+        names = [f"{lang}_core_news_sm", f"{lang}_core_web_sm", f"{lang}_core_news_md"]
+        found = next((n for n in names if spacy.util.is_package(n)), None)
+        _other_models[lang] = spacy.load(found, exclude=_EXCLUDE) if found else None
+    model = _other_models[lang]
+    if model is None:
+        return None, f"no spaCy pipeline for language {lang!r} is installed"
+    return model, None
+
+
+def analyse_batch(items: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Entities and dates of each item: ``(text, published[, title[, language]])``."""
     if _nlp is None:
         raise RuntimeError("load_model() was not called in this worker")
-    texts = [text[:MAX_CHARS] for text, _ in items]
-    results = []
-    for doc, (_, published) in zip(_nlp.pipe(texts, batch_size=8), items, strict=True):
-        spans = [Span(e.start_char, e.end_char, e.label_) for e in doc.ents]
-        hints = [(s.start, s.end, s.label) for s in spans if s.label in ("DATE", "TIME")]
-        dates = find_dates(doc.text, reference_time(published), hints)
-        # A span the date tagger normalised is a date, whatever label the model gave it.
-        named = [s for s in spans
-                 if not any(d.start < s.end and s.start < d.end for d in dates)]
-        entities = count_entities(doc.text, refine(doc.text, named))
-        results.append({"entities": entities, "dates": [d.model_dump() for d in dates]})
+    results: list[dict[str, Any]] = [{} for _ in items]
+    by_model: dict[int, tuple[Any, list[int]]] = {}
+    for i, item in enumerate(items):
+        language = item[3] if len(item) > 3 else None
+        model, why = _model_for(language)
+        if model is None:
+            results[i] = {"entities": [], "entities_skipped": why,
+                          "dates": _dates(item[0][:MAX_CHARS], item[1], [])}
+            continue
+        by_model.setdefault(id(model), (model, []))[1].append(i)
+    for model, indices in by_model.values():
+        texts = [items[i][0][:MAX_CHARS] for i in indices]
+        for doc, i in zip(model.pipe(texts, batch_size=8), indices, strict=True):
+            title = items[i][2] if len(items[i]) > 2 else None
+            results[i] = analyse_doc(doc, items[i][1], title, english=model is _nlp)
     return results
+
+
+def _dates(text: str, published: str | None, hints: list[tuple[int, int, str]]) -> list[Any]:
+    return find_dates(text, reference_time(published), hints)
+
+
+def analyse_doc(doc: Any, published: str | None, title: str | None = None,
+                english: bool = True) -> dict[str, Any]:
+    """Entities and dates of one spaCy ``Doc``."""
+    labels = None if english else _WIKINER
+    spans = [Span(e.start_char, e.end_char, labels.get(e.label_, e.label_) if labels
+                  else e.label_) for e in doc.ents]
+    hints = [(s.start, s.end, s.label) for s in spans if s.label in ("DATE", "TIME")]
+    dates = _dates(doc.text, published, hints)
+    # A span the date tagger normalised is a date, whatever label the model gave it.
+    named = [s for s in spans if not any(d.start < s.end and s.start < d.end for d in dates)]
+    found = entities(doc.text, refine(doc.text, named), title)
+    return {"entities": found, "entities_skipped": None,
+            "dates": [d.model_dump() for d in dates]}
 
 
 def pipeline(name: str) -> Any:

@@ -11,18 +11,20 @@ from .models import (
     DateMention,
     EnrichedArticle,
     Entity,
+    EntityMention,
     FeedSpec,
     FeedState,
     Link,
     Message,
     ModelInfo,
     Provenance,
+    Salience,
     utcnow,
 )
 
 __all__ = [
-    "MESSAGE_TYPES", "Article", "DateMention", "EnrichedArticle", "Entity", "FeedSpec",
-    "FeedState", "InvalidMessage", "Link", "Message", "ModelInfo", "Provenance",
-    "SchemaMismatch", "article_id", "content_hash", "decode", "encode", "feed_id",
+    "MESSAGE_TYPES", "Article", "DateMention", "EnrichedArticle", "Entity", "EntityMention",
+    "FeedSpec", "FeedState", "InvalidMessage", "Link", "Message", "ModelInfo", "Provenance",
+    "Salience", "SchemaMismatch", "article_id", "content_hash", "decode", "encode", "feed_id",
     "headers_for", "normalize_url", "utcnow",
 ]

@@ -111,8 +111,36 @@ class Article(Message):
     newsflow_version: str
 
 
+class EntityMention(BaseModel):
+    """One place where an entity is named: offsets into ``text`` and the words used there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+    text: str
+
+
+class Salience(BaseModel):
+    """How prominent an entity is in its article."""
+
+    model_config = ConfigDict(frozen=True)
+
+    in_title: bool = Field(False, description="named in the article's title")
+    in_lead: bool = Field(False, description="named in the lead (the first paragraph)")
+    frequency: float = Field(0.0, ge=0, le=1,
+                             description="share of the article's entity mentions that name it")
+
+
 class Entity(BaseModel):
-    """A named entity: first mention's offsets into ``text`` and how often it occurs."""
+    """A named entity of an article: its canonical form, every mention, and a key shared
+    across articles.
+
+    ``text`` is the canonical form (the full name: "Sahiba Gafarova" for a later
+    "Gafarova"); ``start``/``end`` are the first mention's offsets; ``mentions`` lists
+    every mention, aliases included; ``key`` is the same for the same entity in every
+    article ("place:azerbaijan"), so subscribers can aggregate.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -121,6 +149,9 @@ class Entity(BaseModel):
     start: int
     end: int
     count: int = 1
+    mentions: list[EntityMention] = Field(default_factory=list)
+    salience: Salience | None = None
+    key: str | None = Field(None, description="kind:normalised-name, equal across articles")
 
 
 class DateMention(BaseModel):
@@ -158,6 +189,9 @@ class EnrichedArticle(Article):
     SCHEMA_NAME: ClassVar[str] = "EnrichedArticle"
 
     entities: list[Entity] = Field(default_factory=list)
+    entities_skipped: str | None = Field(
+        None, description="why entities were not extracted (no model for the language, ...)"
+    )
     dates: list[DateMention] = Field(default_factory=list)
     enriched_at: AwareDatetime
     provenance: Provenance

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from newsflow.processors.entities import Span, convention_spans, count_entities, refine
+from newsflow.processors.entities import Span, convention_spans, refine
+from newsflow.processors.mentions import entities, entity_key
 
 
 def spans_of(text: str, *items: tuple[str, str]) -> list[Span]:
@@ -72,11 +73,49 @@ def test_datelines_and_bylines() -> None:
     assert ("Nordic Wire", "ORG") in labelled(text, got)
 
 
-def test_mentions_are_counted_with_first_offsets() -> None:
-    text = "Oslo and oslo and Oslo."
-    counted = count_entities(text, spans_of(text, ("Oslo", "GPE"), ("oslo", "GPE"),
-                                            ("Oslo", "GPE")))
-    assert counted == [{"text": "Oslo", "label": "GPE", "start": 0, "end": 4, "count": 3}]
+def test_every_mention_is_published_with_the_first_offsets() -> None:
+    text = "OSLO, March 3 - Oslo and oslo and Oslo."
+    [oslo] = entities(text, spans_of(text, ("OSLO", "GPE"), ("Oslo", "GPE"), ("oslo", "GPE"),
+                                     ("Oslo", "GPE")))
+    assert (oslo["text"], oslo["label"], oslo["start"], oslo["end"]) == ("Oslo", "GPE", 0, 4)
+    assert oslo["count"] == 4
+    assert [(m["start"], m["text"]) for m in oslo["mentions"]] == [
+        (0, "OSLO"), (16, "Oslo"), (25, "oslo"), (34, "Oslo")]
+    assert oslo["key"] == "place:oslo"
+
+
+def test_aliases_are_linked_to_the_full_name() -> None:
+    text = ("Speaker Sahiba Gafarova thanked the UN Security Council for the Kalbajar district "
+            "vote. Gafarova said the Security Council had acted and Kalbajar was free.")
+    found = entities(text, spans_of(
+        text, ("Sahiba Gafarova", "PERSON"), ("UN Security Council", "ORG"),
+        ("Kalbajar district", "GPE"), ("Gafarova", "PERSON"), ("Security Council", "ORG"),
+        ("Kalbajar", "GPE")))
+    by_text = {e["text"]: [m["text"] for m in e["mentions"]] for e in found}
+    assert by_text == {
+        "Sahiba Gafarova": ["Sahiba Gafarova", "Gafarova"],
+        "UN Security Council": ["UN Security Council", "Security Council"],
+        "Kalbajar": ["Kalbajar district", "Kalbajar"],
+    }
+
+
+def test_two_people_with_one_surname_are_not_merged() -> None:
+    text = "Anna Berg and Lars Berg met. Berg spoke."
+    found = entities(text, spans_of(text, ("Anna Berg", "PERSON"), ("Lars Berg", "PERSON"),
+                                    ("Berg", "PERSON")))
+    assert sorted(e["text"] for e in found) == ["Anna Berg", "Berg", "Lars Berg"]
+
+
+def test_keys_are_equal_across_articles_and_salience_is_set() -> None:
+    assert entity_key("GPE", "Kraków") == entity_key("GPE", "KRAKOW") == "place:krakow"
+    assert entity_key("GPE", "Azerbaijan") == entity_key("LOC", "azerbaijan")
+    text = "LISBON —\n\nA long first paragraph of prose about Lisbon and what its council did there last year.\n\nLater, Porto."
+    found = {e["text"]: e for e in entities(text, spans_of(
+        text, ("LISBON", "GPE"), ("Lisbon", "GPE"), ("Porto", "GPE")), title="Porto waits")}
+    assert found["Lisbon"]["salience"] == {"in_title": False, "in_lead": True,
+                                           "frequency": round(2 / 3, 4)}
+    assert found["Porto"]["salience"]["in_title"] is True
+    assert found["Porto"]["salience"]["in_lead"] is False
 
 
 def test_the_model_in_this_process_finds_entities_and_dates() -> None:
@@ -86,14 +125,15 @@ def test_the_model_in_this_process_finds_entities_and_dates() -> None:
     text = ("WARSAW, Jan. 9 — Prime Minister Ewa Nowak met executives of Siemens in Warsaw "
             "on Tuesday. Nowak said the plant, closed since 2019, would reopen within two years.")
     [result] = nlp.analyse_batch([(text, "2024-01-09T10:00:00+01:00")])
-    entities = {(e["text"], e["label"]): e["count"] for e in result["entities"]}
-    assert ("Ewa Nowak", "PERSON") in entities
-    assert ("Nowak", "PERSON") in entities
-    assert entities[("Warsaw", "GPE")] == 2, "the dateline's WARSAW and Warsaw, one entity"
+    entities = {(e["text"], e["label"]): e for e in result["entities"]}
+    nowak = entities[("Ewa Nowak", "PERSON")]
+    assert [m["text"] for m in nowak["mentions"]] == ["Ewa Nowak", "Nowak"]
+    assert entities[("Warsaw", "GPE")]["count"] == 2, "the dateline's WARSAW and Warsaw"
     dates = {(d["text"], d["value"]) for d in result["dates"]}
     assert ("Jan. 9", "2024-01-09") in dates
     assert ("Tuesday", "2024-01-09") in dates
     assert ("2019", "2019") in dates
     assert not any(e["text"] == "Jan. 9" for e in result["entities"])
     for e in result["entities"]:
-        assert text[e["start"]:e["end"]] == e["text"]
+        for m in e["mentions"]:
+            assert text[m["start"]:m["end"]] == m["text"]
