@@ -144,14 +144,15 @@ def entities(text: str, spans: Iterable[Span], title: str | None = None) -> list
         mentions = sorted(g.mentions)
         label = g.label_votes.most_common(1)[0][0]
         name = _canonical(g.forms, label)
-        first = mentions[0]
+        # The first mention in the canonical form: ``text[start:end] == name``.
+        first = next((m for m in mentions if " ".join(m[2].split()) == name), mentions[0])
         in_title = bool(title_key) and any(
             re.search(rf"(?<!\w){re.escape(normal_form(f))}(?!\w)", title_key) for f in g.forms)
         out.append({
             "text": name, "label": label, "start": first[0], "end": first[1],
             "count": len(mentions),
             "mentions": [{"start": a, "end": b, "text": t} for a, b, t in mentions],
-            "salience": {"in_title": in_title, "in_lead": first[0] < lead,
+            "salience": {"in_title": in_title, "in_lead": mentions[0][0] < lead,
                          "frequency": round(len(mentions) / total, 4)},
             "key": entity_key(label, _base_place(name) if kind(label) == "place" else name),
         })

@@ -137,8 +137,9 @@ class Entity(BaseModel):
     across articles.
 
     ``text`` is the canonical form (the full name: "Sahiba Gafarova" for a later
-    "Gafarova"); ``start``/``end`` are the first mention's offsets; ``mentions`` lists
-    every mention, aliases included; ``key`` is the same for the same entity in every
+    "Gafarova"); ``start``/``end`` are the offsets of its first mention in that form
+    (``article.text[start:end] == text``); ``mentions`` lists every mention, aliases
+    included; ``key`` is the same for the same entity in every
     article ("place:azerbaijan"), so subscribers can aggregate.
     """
 

