@@ -1,33 +1,40 @@
-"""End-to-end benchmark: a local feed farm through the whole pipeline on the embedded broker.
+"""End-to-end benchmark: a feed farm of realistic news through the whole pipeline on the embedded broker.
 
-Prints articles/s, p50/p99 ingest→sink latency, peak RSS of the process tree,
-and the pipeline efficiency ratio: end-to-end articles/s divided by the CPU
-limit, where the CPU limit is the usable cores divided by the per-article CPU
-seconds of poll, fetch+clean and enrich, each measured alone on the same
-articles in the same run, without Kafka. A ratio near 1 means Kafka, the
-runtime and the scheduling cost nothing.
+The farm (newsflow.demo.newsgen) serves 60-150 KB pages around 400-1,200 words of article
+text. Prints articles/s, p50/p99 poll→sink latency, peak RSS of the process tree, and the
+pipeline efficiency ratio: end-to-end articles/s divided by the CPU limit, where the CPU
+limit is the usable cores divided by the per-article CPU seconds of poll, fetch, clean and
+enrich, each measured alone on the same pages in the same run, without Kafka. A ratio near
+1 means Kafka, the runtime and the scheduling cost nothing.
 
-    python bench/e2e.py --quick        # under a minute
-    python bench/e2e.py --feeds 300 --items 10
+    python bench/e2e.py --quick                  # about a minute
+    python bench/e2e.py --feeds 100 --items 10   # 1,000 articles, all due at once
+    python bench/e2e.py --rate 0.5x              # published at half the CPU limit: latency
+    python bench/e2e.py --soak-minutes 60        # RSS of the process tree at start and end
 
-Results go to stdout, the last line being one JSON object; progress goes to stderr.
+With ``--rate`` the farm publishes that many articles a second (``0.5x``: half the CPU
+limit measured in the run) and the feeds are polled every 1-2 s, so latency is not the
+backlog of everything being due at once. Results go to stdout, the last line being one JSON
+object; progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import multiprocessing
 import os
 import statistics
 import sys
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
+from harness import FarmProcess, RssSampler, TreeRss, log
 
 from newsflow.core.http import make_http_client
 from newsflow.core.kafka import KafkaFactory
@@ -40,90 +47,7 @@ from newsflow.processors import nlp
 from newsflow.registry import make_spec, register
 from newsflow.schemas import utcnow
 
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-# --- the farm, in its own process so its CPU is not counted as ours -------------------------
-
-def _serve_farm(feeds: int, items: int, ready: multiprocessing.Queue, stop: multiprocessing.Event
-                ) -> None:  # type: ignore[type-arg]
-    from newsflow.demo.farm import FeedFarm
-
-    with FeedFarm(feeds=feeds, items=items) as farm:
-        ready.put(farm.base_url)
-        stop.wait()
-
-
-class FarmProcess:
-    def __init__(self, feeds: int, items: int) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.ready: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
-        self.stop_event = ctx.Event()
-        self.proc = ctx.Process(target=_serve_farm, args=(feeds, items, self.ready, self.stop_event),
-                                daemon=True)
-        self.feeds, self.items = feeds, items
-
-    def __enter__(self) -> FarmProcess:
-        self.proc.start()
-        self.base_url = self.ready.get(timeout=30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop_event.set()
-        self.proc.join(5)
-        if self.proc.is_alive():
-            self.proc.kill()
-
-    @property
-    def feed_urls(self) -> list[str]:
-        return [f"{self.base_url}/feeds/{f}.xml" for f in range(self.feeds)]
-
-
-# --- peak RSS of this process and all its descendants ---------------------------------------
-
-def _tree_rss_bytes(root: int) -> int:
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            pid = int(entry.name)
-            children.setdefault(int(fields[1]), []).append(pid)
-            rss[pid] = int(fields[21]) * page
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
-class RssSampler:
-    def __init__(self, interval_s: float = 0.2) -> None:
-        self.interval_s = interval_s
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self.peak = max(self.peak, _tree_rss_bytes(os.getpid()))
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+MEASURE_MAX = 1000  # articles measured stage by stage (the first ones the pipeline will see)
 
 
 # --- each stage alone, without Kafka ---------------------------------------------------------
@@ -169,7 +93,8 @@ async def measure_stages(settings: Settings, feed_urls: list[str]) -> dict[str, 
     enrich_cpu = time.process_time() - cpu
     n = len(links)
     return {"articles": n, "poll": poll_cpu / n, "fetch": fetch_cpu / n, "clean": clean_cpu / n,
-            "enrich": enrich_cpu / n}
+            "enrich": enrich_cpu / n, "html_bytes": sum(len(b) for b, _ in pages) / n,
+            "words": sum(len(c.text.split()) for c in cleaned) / n}
 
 
 def _measure_stages_sync(settings: Settings, feed_urls: list[str]) -> dict[str, float]:
@@ -178,123 +103,226 @@ def _measure_stages_sync(settings: Settings, feed_urls: list[str]) -> dict[str, 
 
 # --- the whole pipeline ----------------------------------------------------------------------
 
-async def run_pipeline(settings: Settings, feed_urls: list[str], expected: int,
-                       timeout_s: float) -> dict[str, float]:
+class Arrivals:
+    """What reached each topic, read back from the broker (not what the stages say they did)."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.counts = {"links": 0, "articles": 0, "dlq": 0}
+        self.seen: set[str] = set()
+        self.latencies: list[float] = []
+        self.words: list[int] = []
+        self.first_discovered = math.inf
+        self.last_enriched = 0.0
+        self.first_arrival: float | None = None  # monotonic
+
+    def enriched(self, value: dict[str, Any]) -> None:
+        if value["article_id"] in self.seen:
+            return
+        self.seen.add(value["article_id"])
+        if self.first_arrival is None:
+            self.first_arrival = time.monotonic()
+        discovered = datetime.fromisoformat(value["discovered_at"]).timestamp()
+        enriched = datetime.fromisoformat(value["enriched_at"]).timestamp()
+        self.first_discovered = min(self.first_discovered, discovered)
+        self.last_enriched = max(self.last_enriched, enriched)
+        self.latencies.append(enriched - discovered)
+        self.words.append(len(value["text"].split()))
+
+    def progress(self) -> str:
+        c = self.counts
+        return (f"arrived: {c['links']} links, {c['articles']} articles, "
+                f"{len(self.seen)}/{self.expected} enriched, {c['dlq']} dead letters")
+
+
+class SoakWatch:
+    """RSS of the process tree a minute after the first article arrived, then every minute."""
+
+    def __init__(self, rss: RssSampler) -> None:
+        self.rss = rss
+        self.start: TreeRss | None = None
+        self.next_log = 0.0
+
+    def tick(self, arrivals: Arrivals) -> None:
+        now = time.monotonic()
+        if arrivals.first_arrival is None or now - arrivals.first_arrival < 60:
+            return
+        if self.start is None:
+            self.start = self.rss.latest
+            log(f"soak: start RSS {_mb(self.start.total)} MB "
+                f"(newsflow {_mb(self.start.newsflow)} MB, broker {_mb(self.start.broker)} MB)")
+            self.next_log = now + 60
+        elif now >= self.next_log:
+            latest = self.rss.latest
+            log(f"soak: RSS {_mb(latest.total)} MB (newsflow {_mb(latest.newsflow)} MB, "
+                f"broker {_mb(latest.broker)} MB); {len(arrivals.seen)} articles so far")
+            self.next_log = now + 60
+
+
+async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None, expected: int,
+                       timeout_s: float, soak: SoakWatch | None) -> Arrivals:
     pipeline = Pipeline(settings)
     stop = asyncio.Event()
-    registered_at: list[float] = []
+    # All due at once: polled once. With a rate: polled every 1-2 s as articles appear.
+    low, high = (1, 2) if rate else (3600, 7200)
 
     async def add(factory: KafkaFactory) -> None:
+        if rate:
+            farm.set(rate=rate)  # before the feeds exist, so no poll sees every item at once
         await register(factory, pipeline.topics,
-                       [make_spec(u, min_interval_s=3600, max_interval_s=7200) for u in feed_urls])
-        registered_at.append(time.time())
+                       [make_spec(u, min_interval_s=low, max_interval_s=high) for u in farm.feed_urls])
 
     task = asyncio.create_task(pipeline.run(stop, before_stages=add))
     await pipeline.started.wait()
     factory = KafkaFactory(settings, pipeline.bootstrap)
     from aiokafka import TopicPartition
 
+    topics = pipeline.topics
+    names = {topics.links: "links", topics.articles: "articles", topics.dlq: "dlq"}
     consumer = factory.consumer(group_id=None)
     await consumer.start()
-    latencies: list[float] = []
-    first_discovered = float("inf")
-    last_enriched = 0.0
-    seen: set[str] = set()
+    arrivals = Arrivals(expected)
     deadline = time.monotonic() + timeout_s
     try:
-        tps = [TopicPartition(pipeline.topics.enriched, p) for p in range(settings.topic_partitions)]
+        tps = [TopicPartition(t, p) for t in (topics.enriched, *names)
+               for p in range(settings.topic_partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         last_report = time.monotonic()
-        while len(seen) < expected and time.monotonic() < deadline:
+        while len(arrivals.seen) < expected and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    value = orjson.loads(record.value)
-                    if value["article_id"] in seen:
-                        continue
-                    seen.add(value["article_id"])
-                    discovered = datetime.fromisoformat(value["discovered_at"]).timestamp()
-                    enriched = datetime.fromisoformat(value["enriched_at"]).timestamp()
-                    first_discovered = min(first_discovered, discovered)
-                    last_enriched = max(last_enriched, enriched)
-                    latencies.append(enriched - discovered)
+            for tp, records in batch.items():
+                if tp.topic == topics.enriched:
+                    for record in records:
+                        arrivals.enriched(orjson.loads(record.value))
+                else:
+                    arrivals.counts[names[tp.topic]] += len(records)
+            if soak is not None:
+                soak.tick(arrivals)
             if time.monotonic() - last_report > 5:
-                log(f"pipeline: {len(seen)}/{expected} enriched")
+                log(arrivals.progress())
                 last_report = time.monotonic()
     finally:
         await consumer.stop()
         stop.set()
         await task
-    if len(seen) < expected:
-        log(f"warning: only {len(seen)} of {expected} articles arrived within {timeout_s:g}s")
-    span = max(1e-9, last_enriched - first_discovered)
-    latencies.sort()
-    return {
-        "articles": len(seen),
-        "seconds": span,
-        "articles_per_s": len(seen) / span,
-        "p50_latency_s": statistics.median(latencies) if latencies else float("nan"),
-        "p99_latency_s": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        if latencies else float("nan"),
-    }
+    log(arrivals.progress())
+    if len(arrivals.seen) < expected:
+        log(f"warning: only {len(arrivals.seen)} of {expected} articles arrived within {timeout_s:g}s")
+    return arrivals
+
+
+def _mb(n: int) -> float:
+    return round(n / 2**20, 1)
+
+
+def _rate(value: str) -> tuple[float, bool]:
+    """``5`` (articles/s) or ``0.5x`` (a fraction of the CPU limit)."""
+    try:
+        return (float(value[:-1]), True) if value.endswith("x") else (float(value), False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a rate: {value!r} (e.g. 4 or 0.5x)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a small farm: under a minute")
-    parser.add_argument("--feeds", type=int, default=300)
-    parser.add_argument("--items", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="a small farm: about a minute")
+    parser.add_argument("--feeds", type=int, default=100)
+    parser.add_argument("--items", type=int, default=10, help="articles per feed")
+    parser.add_argument("--rate", type=_rate, help="articles/s the farm publishes (or 0.5x)")
+    parser.add_argument("--soak-minutes", type=float, help="publish for this long (default rate 0.5x)")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--out", type=Path, help="also write the JSON result to this file")
     args = parser.parse_args(argv)
     if args.quick:
-        args.feeds, args.items, args.timeout = 16, 8, 45
+        args.feeds, args.items, args.timeout = 16, 8, 90
+    if args.soak_minutes and not args.rate:
+        args.rate = (0.5, True)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     settings = Settings(metrics_port=0, metrics_host="127.0.0.1", log_level="WARNING",
                         kafka_bootstrap="", shutdown_timeout_s=10)
     from newsflow.core.logs import setup_logging
 
     setup_logging("WARNING", "text")
-    expected = args.feeds * args.items
-    log(f"farm: {args.feeds} feeds x {args.items} items = {expected} articles; {cores} usable cores")
+    ctx = multiprocessing.get_context("spawn")
     with FarmProcess(args.feeds, args.items) as farm:
-        log("measuring each stage alone (no Kafka)")
-        # In a process of its own, so the models it loads do not count in the pipeline's RSS.
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
-            stages = ex.submit(_measure_stages_sync, settings, farm.feed_urls).result()
+        # Measured in a process of its own, so the models it loads do not count in the
+        # pipeline's RSS; on the first pages of each feed, which the pipeline will see first.
+        per_feed = max(1, min(args.items, MEASURE_MAX // args.feeds))
+        log(f"measuring each stage alone (no Kafka) on {per_feed * args.feeds} articles")
+        with ProcessPoolExecutor(1, mp_context=ctx) as ex:
+            stages = ex.submit(_measure_stages_sync, settings,
+                               [f"{u}?first={per_feed}" for u in farm.feed_urls]).result()
         per_article = stages["poll"] + stages["fetch"] + stages["clean"] + stages["enrich"]
         cpu_limit = cores / per_article
+        log(f"pages: {stages['html_bytes'] / 1024:.0f} KB of HTML, {stages['words']:.0f} words of text")
         log(f"per-article CPU: poll {stages['poll'] * 1e3:.2f} ms, fetch {stages['fetch'] * 1e3:.2f} ms, "
             f"clean {stages['clean'] * 1e3:.2f} ms, enrich {stages['enrich'] * 1e3:.2f} ms "
-            f"-> CPU limit {cpu_limit:.1f} articles/s")
-        log("running the whole pipeline on the embedded broker")
+            f"-> CPU limit {cpu_limit:.1f} articles/s on {cores} cores")
+        rate = None
+        if args.rate:
+            rate = args.rate[0] * cpu_limit if args.rate[1] else args.rate[0]
+            if args.soak_minutes:
+                farm.set(items=math.ceil(rate * args.soak_minutes * 60 / args.feeds))
+            args.timeout = max(args.timeout, args.feeds * farm.items / rate + 120)
+        expected = args.feeds * farm.items
+        log(f"farm: {args.feeds} feeds x {farm.items} items = {expected} articles"
+            + (f", published at {rate:.2f}/s" if rate else ", all due at once"))
         with RssSampler() as rss:
-            e2e = asyncio.run(run_pipeline(settings, farm.feed_urls, expected, args.timeout))
-    result = {
-        "articles": e2e["articles"],
-        "articles_per_s": round(e2e["articles_per_s"], 2),
-        "p50_latency_s": round(e2e["p50_latency_s"], 3),
-        "p99_latency_s": round(e2e["p99_latency_s"], 3),
-        "peak_rss_mb": round(rss.peak / 2**20, 1),
+            soak = SoakWatch(rss) if args.soak_minutes else None
+            log("running the whole pipeline on the embedded broker")
+            arrivals = asyncio.run(run_pipeline(settings, farm, rate, expected, args.timeout, soak))
+            end_rss = rss.latest
+    n = len(arrivals.seen)
+    span = max(1e-9, arrivals.last_enriched - arrivals.first_discovered)
+    lat = sorted(arrivals.latencies) or [float("nan")]
+    result: dict[str, Any] = {
+        "articles": n,
+        "articles_per_s": round(n / span, 2),
+        "p50_latency_s": round(statistics.median(lat), 3),
+        "p99_latency_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3),
+        "peak_rss_mb": _mb(rss.peak),
         "cpu_limit_articles_per_s": round(cpu_limit, 2),
         "cpu_ms_per_article": {k: round(stages[k] * 1e3, 3)
                                for k in ("poll", "fetch", "clean", "enrich")},
         "cores": cores,
-        "ratio": round(e2e["articles_per_s"] / cpu_limit, 3),
+        "ratio": round(n / span / cpu_limit, 3),
+        "words_per_article": round(statistics.mean(arrivals.words), 1) if arrivals.words else 0,
+        "html_kb_per_page": round(stages["html_bytes"] / 1024, 1),
+        "dead_letters": arrivals.counts["dlq"],
     }
-    print(f"articles/s      {result['articles_per_s']}")
-    print(f"latency p50/p99 {result['p50_latency_s']} s / {result['p99_latency_s']} s "
-          "(ingest→sink; every feed is due at start, so this includes the backlog)")
+    if rate:
+        result["offered_rate_per_s"] = round(rate, 2)
+    if soak is not None:
+        start = soak.start or TreeRss(0, 0)
+        result["soak"] = {
+            "minutes": args.soak_minutes,
+            "start_rss_mb": _mb(start.total), "end_rss_mb": _mb(end_rss.total),
+            "start_newsflow_rss_mb": _mb(start.newsflow), "end_newsflow_rss_mb": _mb(end_rss.newsflow),
+            "start_broker_rss_mb": _mb(start.broker), "end_broker_rss_mb": _mb(end_rss.broker),
+            "newsflow_growth_pct": round(100 * (end_rss.newsflow / start.newsflow - 1), 1)
+            if start.newsflow else None,
+        }
+    print(f"articles/s      {result['articles_per_s']}"
+          + (f" (offered {result['offered_rate_per_s']}/s)" if rate else ""))
+    print(f"latency p50/p99 {result['p50_latency_s']} s / {result['p99_latency_s']} s (poll→sink"
+          + ("" if rate else "; every feed is due at start, so this includes the backlog") + ")")
     print(f"peak RSS        {result['peak_rss_mb']} MB (process tree: broker and workers included)")
+    print(f"pages           {result['html_kb_per_page']} KB of HTML, "
+          f"{result['words_per_article']} words of text")
     print(f"CPU limit       {result['cpu_limit_articles_per_s']} articles/s on {cores} cores")
     print(f"ratio           {result['ratio']} (end-to-end / CPU limit)")
+    if soak is not None:
+        s = result["soak"]
+        print(f"soak            {args.soak_minutes:g} min: newsflow RSS {s['start_newsflow_rss_mb']} → "
+              f"{s['end_newsflow_rss_mb']} MB ({s['newsflow_growth_pct']} %), broker "
+              f"{s['start_broker_rss_mb']} → {s['end_broker_rss_mb']} MB (it keeps every record)")
     line = orjson.dumps(result).decode()
     if args.out:
         args.out.write_text(line + "\n")
     print(line)
-    return 0 if e2e["articles"] == expected else 1
+    return 0 if n == expected else 1
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -6,6 +6,7 @@ import hashlib
 import re
 import subprocess
 import sys
+import time
 from datetime import datetime
 
 import feedparser
@@ -86,3 +87,19 @@ def test_the_farm_serves_generated_articles_behind_its_feeds() -> None:
         assert datetime(*entry.published_parsed[:6]) == article.published.replace(tzinfo=None, second=0)
         page = httpx.get(entry.link)
         assert page.status_code == 200 and page.text == article.html
+
+
+def test_with_a_rate_the_farm_publishes_over_time_and_feeds_list_the_newest() -> None:
+    with FeedFarm(feeds=2, items=6, window=3, rate=0.5) as farm:
+        assert farm.released() == 0
+        assert feedparser.parse(httpx.get(farm.feed_urls[0]).content).entries == []
+        farm.release(at=time.time() - 21.0)  # 10 articles out: items 0-4 of each feed
+        assert farm.released() == 10
+        assert farm.listed(0) == farm.listed(1) == range(2, 5)
+        entries = feedparser.parse(httpx.get(farm.feed_urls[1]).content).entries
+        assert [e.link for e in entries] == [farm.article(1, i).url for i in (4, 3, 2)]
+        first = feedparser.parse(httpx.get(farm.feed_urls[1] + "?first=4").content).entries
+        assert len(first) == 4
+        farm.release(at=time.time() - 1000)
+        assert farm.released() == 12, "no more than items per feed"
+        assert farm.listed(1) == range(3, 6)

@@ -9,6 +9,11 @@ of article text with people, organisations, places and dates; ``words`` and
 ``/broken/feed.xml`` is not a feed, ``/gone/<n>.html`` answers 404,
 ``/slow/<n>.html`` answers after ``slow_s``, and ``/mixed/feed.xml`` lists two
 good pages around a missing one.
+
+With ``rate``, the farm publishes like a newsroom: after :meth:`FeedFarm.release`,
+``rate`` new articles a second appear across the feeds (round robin) until each feed
+has ``items``, and each feed lists its ``window`` newest ones; ``/feeds/<f>.xml?first=<n>`` lists the first ``n``
+items whatever the clock says (to look at the pages before the run).
 """
 
 from __future__ import annotations
@@ -19,15 +24,17 @@ import time
 from collections.abc import Callable
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from newsflow.demo.newsgen import PAGE_KB, WORDS, GeneratedArticle, generate
 
 
-def feed_xml(base: str, feed: int, items: int,
+def feed_xml(base: str, feed: int, items: range,
              article: Callable[[int, int], GeneratedArticle]) -> str:
+    """An RSS 2.0 feed listing ``items`` of ``feed``, newest first."""
     entries = []
-    for item in range(items - 1, -1, -1):
+    for item in reversed(items):
         a = article(feed, item)
         entries.append(
             f"<item><title>{escape(a.title)}</title><link>{a.url}</link><guid>{a.url}</guid>"
@@ -44,9 +51,12 @@ class FeedFarm:
 
     def __init__(self, feeds: int = 10, items: int = 10, *, words: tuple[int, int] = WORDS,
                  page_kb: tuple[int, int] = PAGE_KB, slow_s: float = 30.0,
-                 delay_s: float = 0.0) -> None:
+                 delay_s: float = 0.0, rate: float | None = None, window: int = 20) -> None:
         self.feeds = feeds
         self.items = items
+        self.rate = rate
+        self.window = window
+        self._released_at: float | None = None
         self.words = words
         self.page_kb = page_kb
         self.slow_s = slow_s
@@ -69,6 +79,30 @@ class FeedFarm:
 
     def _generate(self, feed: int, item: int) -> GeneratedArticle:
         return generate(feed, item, base_url=self.base_url, words=self.words, page_kb=self.page_kb)
+
+    def release(self, at: float | None = None) -> None:
+        """Start publishing ``rate`` articles a second (from ``at``, a ``time.time()``)."""
+        self._released_at = time.time() if at is None else at
+
+    def released(self) -> int:
+        """How many articles have been published so far (all of them without ``rate``)."""
+        if self.rate is None:
+            return self.feeds * self.items
+        if self._released_at is None:
+            return 0
+        published = int((time.time() - self._released_at) * self.rate)
+        return max(0, min(self.feeds * self.items, published))
+
+    def listed(self, feed: int, query: str = "") -> range:
+        """The items ``feed`` lists now."""
+        first = parse_qs(query).get("first")
+        if first:
+            return range(int(first[0]))
+        if self.rate is None:
+            return range(self.items)
+        n = self.released()
+        count = (n - feed + self.feeds - 1) // self.feeds if n > feed else 0
+        return range(max(0, count - self.window), count)
 
     @property
     def feed_urls(self) -> list[str]:
@@ -106,14 +140,15 @@ class FeedFarm:
         return self
 
     def route(self, path: str) -> tuple[int, str, str]:
-        parts = path.split("?")[0].strip("/").split("/")
+        path, _, query = path.partition("?")
+        parts = path.strip("/").split("/")
         html = "text/html; charset=utf-8"
         try:
             if parts[0] == "feeds" and len(parts) == 2:
                 feed = int(parts[1].removesuffix(".xml"))
                 if 0 <= feed < self.feeds:
                     return 200, "application/rss+xml; charset=utf-8", feed_xml(
-                        self.base_url, feed, self.items, self.article)
+                        self.base_url, feed, self.listed(feed, query), self.article)
             if parts[0] == "a" and len(parts) == 3:
                 feed, item = int(parts[1]), int(parts[2].removesuffix(".html"))
                 return 200, html, self.article(feed, item).html

@@ -1,0 +1,131 @@
+"""What the benchmarks run around the code they measure: the feed farm in a process of its
+own (its CPU is not ours) and the RSS of a process tree (broker and worker processes included).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# --- the farm ---------------------------------------------------------------------------------
+
+def _serve_farm(options: dict[str, Any], ready: Any, commands: Any) -> None:
+    from newsflow.demo.farm import FeedFarm
+
+    with FeedFarm(**options) as farm:
+        ready.put(farm.base_url)
+        while (command := commands.get()) != "stop":
+            for name, value in command.items():
+                setattr(farm, name, value)
+            if "rate" in command:
+                farm.release()
+
+
+class FarmProcess:
+    """:class:`newsflow.demo.farm.FeedFarm` served from a spawned process."""
+
+    def __init__(self, feeds: int, items: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.ready = ctx.Queue()
+        self.commands = ctx.Queue()
+        options = {"feeds": feeds, "items": items}
+        self.proc = ctx.Process(target=_serve_farm, args=(options, self.ready, self.commands),
+                                daemon=True)
+        self.feeds, self.items = feeds, items
+        self.rate: float | None = None
+
+    def __enter__(self) -> FarmProcess:
+        self.proc.start()
+        self.base_url: str = self.ready.get(timeout=60)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.commands.put("stop")
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+
+    def set(self, **values: Any) -> None:
+        """Set attributes of the farm (``items``, ``rate``); a rate starts its clock now."""
+        self.commands.put(values)
+        self.items = values.get("items", self.items)
+        self.rate = values.get("rate", self.rate)
+
+    @property
+    def feed_urls(self) -> list[str]:
+        return [f"{self.base_url}/feeds/{f}.xml" for f in range(self.feeds)]
+
+
+# --- RSS of a process and its descendants -----------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TreeRss:
+    total: int  # bytes, every process of the tree
+    broker: int  # bytes, the embedded broker's processes (it keeps every record in memory)
+
+    @property
+    def newsflow(self) -> int:
+        return self.total - self.broker
+
+
+def tree_rss(root: int) -> TreeRss:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    names: dict[int, bytes] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                raw = f.read()
+            name, rest = raw.split(b"(", 1)[1].rsplit(b")", 1)
+            fields = rest.split()
+            pid = int(entry.name)
+            children.setdefault(int(fields[1]), []).append(pid)
+            rss[pid] = int(fields[21]) * page
+            names[pid] = name
+        except (OSError, IndexError, ValueError):
+            continue
+    total = broker = 0
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        if b"tansu" in names.get(pid, b""):
+            broker += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return TreeRss(total, broker)
+
+
+class RssSampler:
+    """Samples the RSS of this process's tree in a thread: the peak, and the latest sample."""
+
+    def __init__(self, interval_s: float = 0.2) -> None:
+        self.interval_s = interval_s
+        self.peak = 0
+        self.latest = TreeRss(0, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.latest = tree_rss(os.getpid())
+            self.peak = max(self.peak, self.latest.total)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
