@@ -67,7 +67,7 @@ async def measure_stages(settings: Settings, feed_urls: list[str]) -> dict[str, 
         poll_cpu = time.process_time() - cpu
 
         cpu = time.process_time()
-        sem = asyncio.Semaphore(settings.fetch_concurrency)
+        sem = asyncio.Semaphore(settings.http_concurrency)
 
         async def get(url: str) -> tuple[bytes, str]:
             async with sem:
@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         args.rate = (0.5, True)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     settings = Settings(metrics_port=0, metrics_host="127.0.0.1", log_level="WARNING",
-                        kafka_bootstrap="", shutdown_timeout_s=10)
+                        kafka_bootstrap="", shutdown_timeout_s=10,
+                        http_allow_networks="127.0.0.0/8", http_host_delay_s=0)
     from newsflow.core.logs import setup_logging
 
     setup_logging("WARNING", "text")

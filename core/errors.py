@@ -4,7 +4,9 @@
     ├── RetriableError      a later attempt may succeed (timeouts, 5xx, 429, resets)
     │   └── FetchTimeout
     └── PermanentError      retrying will not help (4xx, too large, not a page, bad data)
-        └── TooLarge
+        ├── TooLarge
+        ├── ForbiddenAddress  the address guard refused the host (loopback, private, ...)
+        └── RobotsDisallowed  the site's robots.txt disallows the URL
 
 Lower-level errors (httpx, lxml, aiokafka) are translated at the boundary,
 ``raise Mapped(msg) from exc``, so stages decide on retries by type alone.
@@ -41,3 +43,11 @@ class PermanentError(NewsflowError):
 
 class TooLarge(PermanentError):
     reason = "too_large"
+
+
+class ForbiddenAddress(PermanentError):
+    reason = "forbidden_address"
+
+
+class RobotsDisallowed(PermanentError):
+    reason = "robots"

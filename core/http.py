@@ -1,9 +1,17 @@
-"""The outbound HTTP client of a process: polls and fetches alike.
+"""The outbound HTTP client of a process: polls, fetches and robots.txt alike.
 
-One :class:`HttpClient` per process, made by :func:`make_http_client` from
-settings, so timeouts, the body size cap, the redirect bound, the user agent
-and the per-host limit apply to every request. Transport errors are mapped to
-the newsflow exception tree at this boundary.
+One :class:`HttpClient` per process, made by :func:`make_http_client` from settings, so
+every request goes through the same guards, in this order, on every redirect hop:
+
+- robots.txt of the hop's site (``core/robots.py``), unless the feed or settings say not;
+- a slot of the hop's host, then a global slot, spaced by the host's delay
+  (``core/politeness.py``);
+- the address guard on each connection (``core/transport.py``, ``core/addresses.py``);
+- the total deadline, and a body decoded within its caps while it streams
+  (``core/decoding.py``).
+
+Redirects are followed here, hop by hop, not by httpx, so each hop meets all of them.
+Transport errors are mapped to the newsflow exception tree at this boundary.
 """
 
 from __future__ import annotations
@@ -11,13 +19,20 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 
 import httpx
 
-from .errors import FetchTimeout, PermanentError, RetriableError, TooLarge
+from . import robots as robots_txt
+from .addresses import AddressGuard, Resolver, check_url_literal, parse_networks
+from .decoding import ACCEPTED, BoundedBody
+from .errors import FetchTimeout, NewsflowError, PermanentError, RetriableError, TooLarge
+from .politeness import HostLimiter
+from .robots import RobotsCache
 from .settings import Settings
+from .transport import make_transports
+
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,74 +87,123 @@ def check_status(response: HttpResponse) -> None:
 class HttpClient:
     """An ``httpx.AsyncClient`` with the guards newsflow applies to every request."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, settings: Settings, resolver: Resolver | None = None) -> None:
         self.settings = settings
         self.max_bytes = settings.http_max_bytes
         self.deadline_s = settings.http_timeout_s
+        self.guard = AddressGuard(parse_networks(settings.http_allow_networks))
+        direct, mounts = make_transports(settings, resolver)
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": settings.http_user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": settings.http_user_agent,
+                     "Accept-Encoding": ", ".join(ACCEPTED)},
             timeout=httpx.Timeout(settings.http_timeout_s, connect=settings.http_connect_timeout_s),
-            limits=httpx.Limits(
-                max_connections=settings.http_max_connections,
-                max_keepalive_connections=min(settings.http_max_connections, 50),
-            ),
-            follow_redirects=True,
-            max_redirects=settings.http_max_redirects,
-            transport=transport,
+            follow_redirects=False,
+            transport=direct,
+            mounts=mounts,
+            trust_env=False,
         )
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(settings.http_per_host)
-        )
+        self.limiter = HostLimiter(settings.http_per_host, settings.http_concurrency,
+                                   settings.http_host_delay_s, settings.http_host_idle_s,
+                                   settings.http_max_crawl_delay_s)
+        self.robots = RobotsCache(self._robots_txt, settings.http_user_agent,
+                                  ttl_s=settings.http_robots_cache_s)
 
-    async def get(self, url: str, headers: dict[str, str] | None = None) -> HttpResponse:
-        """GET ``url`` within the total deadline and size cap; any status is returned."""
+    async def get(self, url: str, headers: dict[str, str] | None = None, *,
+                  robots: bool | None = None) -> HttpResponse:
+        """GET ``url`` within the total deadline and size cap; any status is returned.
+
+        ``robots`` overrides ``settings.http_robots`` for this request (a feed's choice).
+        """
+        honour = self.settings.http_robots if robots is None else robots
+        return await self._follow(url, headers, honour, self.max_bytes)
+
+    async def _robots_txt(self, url: str) -> tuple[int, bytes]:
+        response = await self._follow(url, None, False, robots_txt.MAX_BYTES)
+        return response.status, response.body
+
+    def _parse(self, url: str) -> httpx.URL:
+        check_url_literal(self.guard, url)  # even a spelling httpx would reject
         try:
-            host = httpx.URL(url).host
+            parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
             raise PermanentError(f"invalid URL {url!r}: {exc}", reason="fetch") from exc
-        if not host:
+        if parsed.scheme not in ("http", "https"):
+            raise PermanentError(f"invalid URL {url!r}: not http(s)", reason="fetch")
+        if not parsed.host:
             raise PermanentError(f"invalid URL {url!r}: no host", reason="fetch")
-        async with self._hosts[host]:
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(self.deadline_s):
-                    return await self._get(url, headers, started)
-            except TimeoutError as exc:
-                raise FetchTimeout(f"{url}: no complete answer within {self.deadline_s:g}s") from exc
-            except httpx.TimeoutException as exc:
-                raise FetchTimeout(f"{url}: {type(exc).__name__}") from exc
-            except httpx.TooManyRedirects as exc:
-                raise PermanentError(f"{url}: more than {self.settings.http_max_redirects} redirects",
-                                     reason="fetch") from exc
-            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-                raise PermanentError(f"{url}: {exc}", reason="fetch") from exc
-            except (httpx.TransportError, httpx.DecodingError) as exc:
-                raise RetriableError(f"{url}: {type(exc).__name__}: {exc}", reason="fetch") from exc
+        return parsed
 
-    async def _get(self, url: str, headers: dict[str, str] | None, started: float) -> HttpResponse:
-        async with self._client.stream("GET", url, headers=headers) as resp:
+    async def _follow(self, url: str, headers: dict[str, str] | None, honour_robots: bool,
+                      max_bytes: int) -> HttpResponse:
+        started = time.monotonic()
+        spent = 0.0  # time in requests (not in queues): the deadline is for answers
+        target = self._parse(url)
+        permanent = True
+        for _ in range(self.settings.http_max_redirects + 1):
+            if honour_robots:
+                delay = await self.robots.check(target)
+                if delay:
+                    self.limiter.set_delay(target.host, delay)
+            async with self.limiter.slot(target.host):
+                hop_started = time.monotonic()
+                try:
+                    response = await self._hop(target, headers, self.deadline_s - spent, max_bytes)
+                finally:
+                    spent += time.monotonic() - hop_started
+            location = response.headers.get("location")
+            if response.status not in REDIRECTS or not location:
+                moved = str(target) if target != self._parse(url) and permanent else None
+                return HttpResponse(response.status, str(target), response.headers,
+                                    response.body, time.monotonic() - started, moved)
+            permanent = permanent and response.status in (301, 308)
+            try:
+                next_url = target.join(location.strip())
+            except (httpx.InvalidURL, ValueError) as exc:
+                raise PermanentError(f"{url}: redirect to an invalid URL {location!r}",
+                                     reason="fetch") from exc
+            target = self._parse(str(next_url))
+        raise PermanentError(f"{url}: more than {self.settings.http_max_redirects} redirects",
+                             reason="fetch")
+
+    async def _hop(self, url: httpx.URL, headers: dict[str, str] | None, remaining: float,
+                   max_bytes: int) -> HttpResponse:
+        """One request, no redirect followed, errors mapped."""
+        try:
+            async with asyncio.timeout(max(remaining, 0.0)):
+                return await self._request(url, headers, max_bytes)
+        except TimeoutError as exc:
+            raise FetchTimeout(f"{url}: no complete answer within {self.deadline_s:g}s") from exc
+        except NewsflowError:
+            raise
+        except httpx.TimeoutException as exc:
+            raise FetchTimeout(f"{url}: {type(exc).__name__}") from exc
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise PermanentError(f"{url}: {exc}", reason="fetch") from exc
+        except httpx.DecodingError as exc:
+            raise PermanentError(f"{url}: {type(exc).__name__}: {exc}", reason="fetch") from exc
+        except httpx.TransportError as exc:
+            raise RetriableError(f"{url}: {type(exc).__name__}: {exc}", reason="fetch") from exc
+
+    async def _request(self, url: httpx.URL, headers: dict[str, str] | None,
+                       max_bytes: int) -> HttpResponse:
+        started = time.monotonic()
+        request = self._client.build_request("GET", url, headers=headers)
+        resp = await self._client.send(request, stream=True)
+        try:
+            if resp.status_code in REDIRECTS and resp.headers.get("location"):
+                return HttpResponse(resp.status_code, str(url), resp.headers, b"", 0.0)
             declared = resp.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                raise TooLarge(f"{url}: {declared} bytes declared, limit {self.max_bytes}")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise TooLarge(f"{url}: body over the limit of {self.max_bytes} bytes")
-                chunks.append(chunk)
-            return HttpResponse(
-                status=resp.status_code,
-                url=str(resp.url),
-                headers=resp.headers,
-                body=b"".join(chunks),
-                elapsed_s=time.monotonic() - started,
-                moved_to=(
-                    str(resp.url)
-                    if resp.history and all(h.status_code in (301, 308) for h in resp.history)
-                    else None
-                ),
-            )
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise TooLarge(f"{url}: {declared} bytes declared, limit {max_bytes}")
+            body = BoundedBody(resp.headers.get("content-encoding"), str(url),
+                               max_bytes=max_bytes, max_ratio=self.settings.http_max_ratio)
+            async for chunk in resp.aiter_raw():
+                body.feed(chunk)
+            data = body.finish()
+        finally:
+            await resp.aclose()
+        return HttpResponse(resp.status_code, str(url), resp.headers, data,
+                            time.monotonic() - started)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -151,6 +215,6 @@ class HttpClient:
         await self.aclose()
 
 
-def make_http_client(settings: Settings) -> HttpClient:
+def make_http_client(settings: Settings, resolver: Resolver | None = None) -> HttpClient:
     """The one factory of outbound HTTP clients."""
-    return HttpClient(settings)
+    return HttpClient(settings, resolver)

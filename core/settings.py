@@ -12,13 +12,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from .addresses import parse_networks
 
 _config_file: Path | None = None
 
@@ -70,16 +72,39 @@ class Settings(BaseSettings):
     http_max_redirects: int = 5
     http_max_connections: int = 100
     http_per_host: int = Field(4, ge=1, description="Requests in flight to one host")
+    http_concurrency: int = Field(48, ge=1, description="Requests in flight in all (polls and fetches)")
+
+    # --- HTTP guard: addresses, proxies, bodies, politeness, robots.txt ------------------------
+    http_allow_networks: str = Field(
+        "", description="CIDRs (comma-separated) the address guard allows, e.g. 127.0.0.0/8"
+    )
+    http_proxy_allow_networks: str = Field(
+        "", description="CIDRs a configured proxy may be on (besides http_allow_networks)"
+    )
+    http_proxy: SecretStr | None = Field(None, validation_alias=AliasChoices(
+        "http_proxy", "newsflow_http_proxy"), description="Proxy for http:// (HTTP_PROXY)")
+    https_proxy: SecretStr | None = Field(None, validation_alias=AliasChoices(
+        "https_proxy", "newsflow_https_proxy"), description="Proxy for https:// (HTTPS_PROXY)")
+    no_proxy: str | None = Field(None, validation_alias=AliasChoices(
+        "no_proxy", "newsflow_no_proxy"), description="Hosts reached without the proxy (NO_PROXY)")
+    http_ca_bundle: Path | None = Field(None, description="CA bundle (PEM) instead of the default")
+    http_max_ratio: float = Field(
+        100.0, gt=1, description="Largest decoded/compressed ratio of a body past 1 MiB"
+    )
+    http_host_delay_s: float = Field(0.25, ge=0, description="Least time between two requests "
+                                     "to one host (Crawl-delay may ask for more)")
+    http_max_crawl_delay_s: float = Field(30.0, ge=0, description="Cap on a site's Crawl-delay")
+    http_host_idle_s: float = Field(300.0, gt=0, description="Per-host state kept this long idle")
+    http_robots: bool = Field(True, description="Honour robots.txt (a feed may override)")
+    http_robots_cache_s: float = Field(3600.0, ge=0, description="How long robots.txt is kept")
 
     # --- poll -----------------------------------------------------------------------------
-    poll_concurrency: int = 16
     poll_interval_s: int = Field(300, ge=1, description="Default interval of a new feed")
     poll_max_item_age_days: float | None = Field(None, description="Skip items older than this")
     poll_seen_per_feed: int = 2_000
     poll_error_backoff_max_s: int = 6 * 3600
 
     # --- fetch + clean --------------------------------------------------------------------
-    fetch_concurrency: int = 32
     fetch_batch: int = Field(16, ge=1, description="Links per batch")
     fetch_in_flight: int = Field(4, ge=1, description="Batches fetched side by side")
     fetch_attempts: int = Field(3, ge=1)
@@ -101,6 +126,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     shutdown_timeout_s: float = 20.0
+
+    @field_validator("http_allow_networks", "http_proxy_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # a clear error for a bad CIDR, at start-up
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

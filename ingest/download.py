@@ -23,13 +23,17 @@ ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
 
 async def download(
-    http: HttpClient, url: str, settings: Settings, *, stage: str = "fetch"
+    http: HttpClient, url: str, settings: Settings, *, stage: str = "fetch",
+    robots: bool | None = None,
 ) -> HttpResponse | Failure:
-    """The page at ``url`` after at most ``settings.fetch_attempts`` attempts, or why not."""
+    """The page at ``url`` after at most ``settings.fetch_attempts`` attempts, or why not.
+
+    ``robots`` is the feed's robots.txt choice (None: ``settings.http_robots``).
+    """
     attempts = settings.fetch_attempts
     for attempt in range(1, attempts + 1):
         try:
-            response = await http.get(url, headers={"Accept": ACCEPT})
+            response = await http.get(url, headers={"Accept": ACCEPT}, robots=robots)
             metrics.FETCH_SECONDS.observe(response.elapsed_s)
             metrics.FETCH_BYTES.observe(len(response.body))
             check_status(response)

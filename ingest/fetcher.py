@@ -1,7 +1,7 @@
 """The fetch + clean stage: ``news.links`` → page → main text → ``news.articles``.
 
-Fetches run concurrently on the event loop (bounded, polite per host, retried
-with jittered backoff when the fault may pass); cleaning runs in a worker
+Fetches run concurrently on the event loop (bounded and polite per host in the
+HTTP client, retried with jittered backoff when the fault may pass); cleaning runs in a worker
 pool, a batch per call. A link already fetched (its id is in the
 ``news.links-seen`` table, co-partitioned with ``news.links``) is skipped. A
 link that cannot be fetched or cleaned goes to the dead-letter topic.
@@ -67,7 +67,6 @@ class Fetcher:
         #: Ids of links being fetched by a batch in flight: a copy in a later batch waits
         #: for nothing and is skipped (the first one ends as an article or a dead letter).
         self._in_flight: set[str] = set()
-        self._slots = asyncio.Semaphore(settings.fetch_concurrency)
 
     async def on_assigned(self, partitions: set[TopicPartition]) -> None:
         for tp in partitions:
@@ -154,8 +153,9 @@ class Fetcher:
                       [("partition", str(partition).encode())])
 
     async def _fetch(self, link: Link) -> HttpResponse | Failure:
-        async with self._slots:
-            return await download(self.http, link.url, self.settings, stage=self.stage)
+        # The HTTP client holds the per-host and global limits.
+        return await download(self.http, link.url, self.settings, stage=self.stage,
+                              robots=link.robots)
 
     async def _clean(self, pages: list[PageInput]) -> list[dict[str, Any] | str]:
         """Clean in the worker pool, one chunk per worker; a page that overruns fails alone."""

@@ -93,6 +93,7 @@ def new_links(
                 summary=item.summary,
                 published=item.published.isoformat() if item.published else None,
                 authors=list(item.authors),
+                robots=spec.robots,
                 discovered_at=now,
             )
         )
@@ -114,7 +115,7 @@ async def poll_feed(
         headers["If-Modified-Since"] = state.last_modified
     hint: float | None = None
     try:
-        response = await http.get(state.url, headers=headers)
+        response = await http.get(state.url, headers=headers, robots=spec.robots)
         hint = cache_hint(response.headers.get("cache-control"))
         if response.status == 304:
             return _done(spec, state, now, "not_modified", [], status=304, hint=hint)
@@ -211,7 +212,6 @@ class Poller:
         self.states: dict[str, FeedState] = {}
         self._partitions: set[int] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._slots = asyncio.Semaphore(settings.poll_concurrency)
         self._stopping = asyncio.Event()
         self._consumer = None
         self.ready = False
@@ -293,27 +293,27 @@ class Poller:
 
     async def _poll(self, spec: FeedSpec) -> None:
         try:
-            async with self._slots:
-                if self._stopping.is_set():
-                    return
-                state = self.states.get(spec.feed_id) or initial_state(spec, self.settings)
-                if state.url != spec.url and not state.moved_to:
-                    state = state.model_copy(update={"url": spec.url})
-                started = time.monotonic()
-                result = await poll_feed(self.http, spec, state, self.settings)
-                metrics.FEED_POLLS.labels(result.result).inc()
-                for reason, count in result.skipped.items():
-                    if count:
-                        metrics.FEED_ITEMS_SKIPPED.labels(reason).inc(count)
-                await self._publish(result)
-                self.states[spec.feed_id] = result.state
-                log.info(
-                    "feed polled",
-                    extra={"feed_id": spec.feed_id, "result": result.result,
-                           "links": len(result.links),
-                           **{f"skipped_{k}": v for k, v in result.skipped.items() if v},
-                           "seconds": round(time.monotonic() - started, 3)},
-                )
+            if self._stopping.is_set():
+                return
+            # The HTTP client holds the per-host and global limits.
+            state = self.states.get(spec.feed_id) or initial_state(spec, self.settings)
+            if state.url != spec.url and not state.moved_to:
+                state = state.model_copy(update={"url": spec.url})
+            started = time.monotonic()
+            result = await poll_feed(self.http, spec, state, self.settings)
+            metrics.FEED_POLLS.labels(result.result).inc()
+            for reason, count in result.skipped.items():
+                if count:
+                    metrics.FEED_ITEMS_SKIPPED.labels(reason).inc(count)
+            await self._publish(result)
+            self.states[spec.feed_id] = result.state
+            log.info(
+                "feed polled",
+                extra={"feed_id": spec.feed_id, "result": result.result,
+                       "links": len(result.links),
+                       **{f"skipped_{k}": v for k, v in result.skipped.items() if v},
+                       "seconds": round(time.monotonic() - started, 3)},
+            )
         except asyncio.CancelledError:
             raise
         except Exception:

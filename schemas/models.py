@@ -42,6 +42,9 @@ class FeedSpec(Message):
     min_interval_s: int = Field(300, ge=1, description="Shortest time between two polls")
     max_interval_s: int = Field(3600, ge=1, description="Longest time between two polls")
     enabled: bool = True
+    robots: bool | None = Field(
+        None, description="Honour robots.txt for this feed and its links; unset: the setting"
+    )
     added_at: AwareDatetime
 
 
@@ -84,6 +87,7 @@ class Link(Message):
     summary: str | None = None
     published: str | None = Field(None, description="Item date from the feed, ISO 8601")
     authors: list[str] = Field(default_factory=list)
+    robots: bool | None = Field(None, description="The feed's robots.txt choice, copied")
     discovered_at: AwareDatetime
 
 

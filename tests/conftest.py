@@ -56,6 +56,8 @@ def isolated_settings(bootstrap: str, **overrides: Any) -> Settings:
         shutdown_timeout_s=15,
         fetch_backoff_s=0.05,
         http_timeout_s=5,
+        http_allow_networks="127.0.0.0/8",  # the tests' servers are on loopback
+        http_host_delay_s=0,
         log_format="text",
     )
     values.update(overrides)

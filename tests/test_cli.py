@@ -43,6 +43,8 @@ def env_for(settings: Settings | None = None, **extra: str) -> dict[str, str]:
             "NEWSFLOW_KAFKA_REBALANCE_TIMEOUT_MS": "6000",
             "NEWSFLOW_METRICS_PORT": "0",
             "NEWSFLOW_WORKERS": "1",
+            "NEWSFLOW_HTTP_ALLOW_NETWORKS": "127.0.0.0/8",  # the test farm is on loopback
+            "NEWSFLOW_HTTP_HOST_DELAY_S": "0",
         })
     env.update(extra)
     return env

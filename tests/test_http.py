@@ -7,9 +7,7 @@ import email.utils
 import gzip
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,93 +17,16 @@ from newsflow.core.errors import FetchTimeout, PermanentError, RetriableError, T
 from newsflow.core.http import HttpClient, HttpResponse, check_status, retry_after
 from newsflow.core.settings import Settings
 
+from support.rawhttp import Handler, Request, Server, respond, serve
+
 pytestmark = pytest.mark.timeout(30)
 
 
 def settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = dict(http_timeout_s=5.0, http_connect_timeout_s=2.0)
+    values: dict[str, Any] = dict(http_timeout_s=5.0, http_connect_timeout_s=2.0,
+                                  http_allow_networks="127.0.0.0/8", http_host_delay_s=0)
     values.update(overrides)
     return Settings(**values)
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-
-
-Handler = Callable[["Server", Request, asyncio.StreamWriter], Awaitable[None]]
-
-
-@dataclass
-class Server:
-    """A raw HTTP/1.1 server on 127.0.0.1: each route writes whatever bytes it likes."""
-
-    routes: dict[str, Handler]
-    requests: list[Request] = field(default_factory=list)
-    active: int = 0
-    max_active: int = 0
-    port: int = 0
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
-            headers = {}
-            for line in lines[1:]:
-                if line:
-                    name, _, value = line.partition(":")
-                    headers[name.strip().lower()] = value.strip()
-            request = Request(method, target, headers)
-            self.requests.append(request)
-            route = self.routes.get(target.split("?")[0]) or self.routes.get(
-                "/" + target.split("/")[1] + "/*"
-            )
-            if route is None:
-                await respond(writer, 404, b"no such route")
-            else:
-                await route(self, request, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-            with suppress(Exception):
-                await writer.wait_closed()
-            self._tasks.discard(task)
-
-
-@asynccontextmanager
-async def serve(routes: dict[str, Handler]) -> AsyncIterator[Server]:
-    server = Server(routes)
-    listener = await asyncio.start_server(server._serve, "127.0.0.1", 0)
-    server.port = listener.sockets[0].getsockname()[1]
-    try:
-        yield server
-    finally:
-        listener.close()
-        for task in list(server._tasks):
-            task.cancel()
-        await asyncio.gather(*server._tasks, return_exceptions=True)
-        await listener.wait_closed()
-
-
-async def respond(writer: asyncio.StreamWriter, status: int, body: bytes = b"",
-                  headers: dict[str, str] | None = None) -> None:
-    all_headers = {"Content-Length": str(len(body)), "Connection": "close",
-                   "Content-Type": "text/plain"}
-    all_headers.update(headers or {})
-    head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in all_headers.items())
-    writer.write(head.encode("latin-1") + b"\r\n" + body)
-    await writer.drain()
 
 
 # --- routes ---------------------------------------------------------------------------------------

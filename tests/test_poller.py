@@ -9,9 +9,11 @@ from newsflow.demo.site import DemoSite
 from newsflow.ingest.poller import initial_state, poll_feed
 from newsflow.registry import make_spec
 
+LOCAL = dict(http_allow_networks="127.0.0.0/8", http_host_delay_s=0)
+
 
 async def test_new_then_unchanged_then_conditional_get() -> None:
-    settings = Settings()
+    settings = Settings(**LOCAL)
     async with make_http_client(settings) as http:
         with DemoSite() as site:
             spec = make_spec(site.feed_urls[0], min_interval_s=60, max_interval_s=600)
@@ -30,7 +32,7 @@ async def test_new_then_unchanged_then_conditional_get() -> None:
 
 
 async def test_errors_are_recorded_on_the_state_and_back_off() -> None:
-    settings = Settings()
+    settings = Settings(**LOCAL)
     async with make_http_client(settings) as http:
         with FeedFarm(feeds=1, items=3) as farm:
             for url, expected in ((f"{farm.base_url}/broken/feed.xml", "not well-formed"),
@@ -49,7 +51,7 @@ async def test_errors_are_recorded_on_the_state_and_back_off() -> None:
 
 
 async def test_max_age_skips_old_items_and_counts_them() -> None:
-    settings = Settings(poll_max_item_age_days=30)
+    settings = Settings(poll_max_item_age_days=30, **LOCAL)
     async with make_http_client(settings) as http:
         with FeedFarm(feeds=1, items=4) as farm:  # the farm's items are from 2024
             spec = make_spec(farm.feed_urls[0])

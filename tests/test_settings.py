@@ -13,11 +13,11 @@ from newsflow.core.settings import Settings, load_settings
 
 def test_environment_and_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     config = tmp_path / "newsflow.toml"
-    config.write_text('topic_prefix = "fromfile"\nfetch_concurrency = 7\nworkers = 3\n')
+    config.write_text('topic_prefix = "fromfile"\nfetch_attempts = 7\nworkers = 3\n')
     monkeypatch.setenv("NEWSFLOW_WORKERS", "5")
     settings = load_settings(config)
     assert settings.topic_prefix == "fromfile"
-    assert settings.fetch_concurrency == 7
+    assert settings.fetch_attempts == 7
     assert settings.workers == 5, "environment wins over the file"
     monkeypatch.setenv("NEWSFLOW_CONFIG", str(config))
     assert load_settings().topic_prefix == "fromfile"

@@ -24,6 +24,9 @@ from .site import DemoSite
 
 log = logging.getLogger(__name__)
 
+#: The demo site is served on loopback, which the address guard refuses unless allowed.
+LOOPBACK = "127.0.0.0/8"
+
 
 async def follow_sink(factory: KafkaFactory, topic: str, *, from_start: bool, limit: int | None,
                       as_json: bool, out: TextIO, stop: asyncio.Event) -> int:
@@ -43,8 +46,15 @@ async def follow_sink(factory: KafkaFactory, topic: str, *, from_start: bool, li
     return printed
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """The settings with the demo site's loopback range allowed (and no delay on our own site)."""
+    allow = ",".join(n for n in (settings.http_allow_networks, LOOPBACK) if n.strip())
+    return settings.model_copy(update={"http_allow_networks": allow, "http_host_delay_s": 0.0})
+
+
 async def run_demo(settings: Settings, *, as_json: bool, limit: int | None,
                    stop: asyncio.Event, pipeline_box: list[Pipeline] | None = None) -> int:
+    settings = demo_settings(settings)
     with DemoSite() as site:
         print(f"newsflow demo: news site on {site.base_url}, feeds: {', '.join(site.feed_urls)}",
               file=sys.stderr)
