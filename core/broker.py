@@ -3,7 +3,9 @@
 Started when no bootstrap servers are configured. It keeps data in memory
 only: everything is gone when it stops. It runs in its own session, so a
 signal to newsflow's process group (Ctrl-C) does not reach it; its owner
-stops it last, after the final commits.
+stops it last, after the final commits. It dies with the process that started
+it, by any signal (:mod:`.pdeathsig`): it is started from the caller's thread,
+never from a short-lived one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+
+from .pdeathsig import preexec_die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,11 @@ class EmbeddedBroker:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout_s: float = 15.0) -> EmbeddedBroker:
+        self._spawn()
+        self._wait_listening(timeout_s)
+        return self
+
+    def _spawn(self) -> None:
         binary = broker_binary()
         url = f"tcp://{self.host}:{self.port}"
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")}
@@ -78,20 +87,27 @@ class EmbeddedBroker:
                 stderr=out,
                 env=env,
                 start_new_session=True,
+                preexec_fn=preexec_die_with_parent(),
             )
         finally:
             if out is not subprocess.DEVNULL:
                 out.close()  # type: ignore[union-attr]
+
+    def _wait_listening(self, timeout_s: float) -> None:
+        proc = self._proc
+        if proc is None:
+            raise BrokerUnavailable("the embedded broker was not started")
+        url = f"tcp://{self.host}:{self.port}"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+            if proc.poll() is not None:
                 raise BrokerUnavailable(
-                    f"the embedded broker exited at start with status {self._proc.returncode}"
+                    f"the embedded broker exited at start with status {proc.returncode}"
                 )
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):
                     log.info("embedded broker ready", extra={"bootstrap": self.bootstrap})
-                    return self
+                    return
             except OSError:
                 time.sleep(0.02)
         self.stop()
@@ -121,8 +137,14 @@ class EmbeddedBroker:
             proc.kill()
             proc.wait()
 
-    async def astart(self) -> EmbeddedBroker:
-        return await asyncio.to_thread(self.start)
+    async def astart(self, timeout_s: float = 15.0) -> EmbeddedBroker:
+        self._spawn()  # here: the parent-death signal is tied to the starting thread
+        try:
+            await asyncio.to_thread(self._wait_listening, timeout_s)
+        except BaseException:
+            await asyncio.to_thread(self.stop)
+            raise
+        return self
 
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)

@@ -123,7 +123,7 @@ CONSUMER_LAG = Gauge(
 )
 WORKER_RESTARTS = Counter(
     "newsflow_worker_restarts_total",
-    "Worker-process pools restarted after a task overran its deadline or a worker died",
+    "Worker processes replaced after a task overran its deadline or a worker died",
     ["pool"],
     registry=REGISTRY,
 )

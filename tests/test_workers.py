@@ -1,12 +1,19 @@
-"""Worker pools: deadlines, crashes, recycling, own process group."""
+"""Worker pools: deadlines, crashes, recycling, own process group, lifetime."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from newsflow.core.metrics import REGISTRY
 from newsflow.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 
 
@@ -68,3 +75,147 @@ async def test_map_batches_spreads_work_and_isolates_an_overrunning_item() -> No
         await pool.close()
     assert results[0] == results[1] == results[3] == 0.01
     assert isinstance(results[2], WorkerTimeout), "only the overrunning item failed"
+
+
+async def test_queue_time_does_not_count_against_the_deadline() -> None:
+    # One worker, three tasks that each fit the deadline: the last waits two tasks' time.
+    pool = await WorkerPool("t-queue", 1, timeout_s=1.0).start()
+    try:
+        results = await asyncio.gather(*(pool.run(_sleep, 0.6) for _ in range(3)))
+    finally:
+        await pool.close()
+    assert results == [0.6, 0.6, 0.6]
+
+
+def _restarts(pool: str) -> float:
+    return REGISTRY.get_sample_value("newsflow_worker_restarts_total", {"pool": pool}) or 0.0
+
+
+async def test_a_hung_chunk_fails_alone_while_chunks_queued_behind_it_complete() -> None:
+    # Six chunks on two workers: one hangs; the others run beside it or wait in the queue.
+    pool = await WorkerPool("t-hung", 2, timeout_s=1.0).start()
+    restarts = _restarts("t-hung")
+    try:
+        before = set(pool.pids)
+        hung, *others = await asyncio.gather(
+            pool.map_batches(_sleep_each, [3600, 0.2]),
+            pool.map_batches(_sleep_each, [0.2, 0.2]),
+            pool.map_batches(_sleep_each, [0.2, 0.2]),
+        )
+        after = set(pool.pids)
+        assert await pool.run(_sleep, 0) == 0, "the pool works on"
+    finally:
+        await pool.close()
+    assert isinstance(hung[0], WorkerTimeout) and hung[0].reason == "timeout"
+    assert hung[1] == 0.2
+    assert others == [[0.2, 0.2], [0.2, 0.2]], "queued chunks are not failed with the hung one"
+    assert len(before & after) == 1, "only the hung worker was replaced"
+    assert _restarts("t-hung") == restarts + 1, "the restart is counted"
+
+
+async def test_a_cancelled_caller_leaves_the_other_batches_alone() -> None:
+    pool = await WorkerPool("t-cancel", 1, timeout_s=30).start()
+    try:
+        first = asyncio.create_task(pool.map_batches(_sleep_each, [0.3]))
+        doomed = asyncio.create_task(pool.map_batches(_sleep_each, [0.3]))
+        last = asyncio.create_task(pool.map_batches(_sleep_each, [0.3]))
+        await asyncio.sleep(0.1)
+        doomed.cancel()
+        assert await first == [0.3] and await last == [0.3]
+        assert doomed.cancelled()
+    finally:
+        await pool.close()
+
+
+async def test_close_does_not_wait_for_a_hung_worker() -> None:
+    pool = await WorkerPool("t-close", 1, timeout_s=3600).start()
+    pids = pool.pids
+    hung = asyncio.create_task(pool.run(_sleep, 3600))
+    queued = asyncio.create_task(pool.run(_sleep, 0))
+    await asyncio.sleep(0.2)
+    await asyncio.wait_for(pool.close(), 60)  # a guard only: without a deadline it never returns
+    for task in (hung, queued):
+        with pytest.raises(WorkerCrashed):  # an error the batch handles, never a cancellation
+            await task
+    assert not any(_alive(pid) for pid in pids)
+
+
+def _alive(pid: int) -> bool:
+    """``pid`` is running (a zombie awaiting its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (ppid, start time) of every process on the machine."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        table[int(entry.name)] = (int(fields[1]), fields[19])
+    return table
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """pid -> start time of every descendant of ``root``."""
+    table = _processes()
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, started) in table.items():
+            if ppid == parent and pid not in found:
+                found[pid] = started
+                frontier.append(pid)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def test_a_sigkilled_run_leaves_no_process_behind(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env.update(NEWSFLOW_WORKERS="1", NEWSFLOW_METRICS_PORT="0")  # embedded broker, both pools
+    seen: dict[int, str] = {}
+    with (tmp_path / "run.log").open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "run"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=log, cwd="/")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            seen.update(_descendants(proc.pid))
+            lines = [_cmdline(pid) for pid in seen]
+            workers = sum("multiprocessing" in c and "resource_tracker" not in c for c in lines)
+            if workers >= 2 and any("tansu" in c or " broker " in c for c in lines):
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, (tmp_path / "run.log").read_text()[-3000:]
+        assert workers >= 2, f"both pools started: {lines}"
+        seen.update(_descendants(proc.pid))
+        proc.send_signal(signal.SIGKILL)  # the parent alone, as the OOM killer does
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(map(_alive, seen)):
+            time.sleep(0.2)
+        left = {pid: _cmdline(pid) for pid in seen if _alive(pid)}
+        assert not left, f"orphans of a SIGKILLed newsflow run: {left}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        table = _processes()
+        for pid, started in seen.items():  # leftovers only: the same pid and start time
+            if pid in table and table[pid][1] == started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
