@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     worker_max_tasks: int = Field(500, ge=1, description="Tasks before a worker is recycled")
     worker_task_timeout_s: float = 120.0
 
+    # --- dead letters (newsflow dlq) ------------------------------------------------------
+    dlq_max_replays: int = Field(
+        3, ge=1, description="Replays of one record before `newsflow dlq replay` refuses it")
+
     # --- process --------------------------------------------------------------------------
     metrics_host: str = "0.0.0.0"
     metrics_port: int = Field(9464, ge=0, description="0 picks a free port")

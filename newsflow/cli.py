@@ -205,6 +205,17 @@ async def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
+    from newsflow import dlq
+
+    factory = _external(settings)
+    try:
+        return await dlq.command(factory, Topics.from_settings(settings).dlq,
+                                 settings.dlq_max_replays, args, sys.stdout, sys.stderr)
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
 async def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from newsflow.evaluation.frame import run_eval
 
@@ -260,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--limit", type=int, metavar="N", help="exit after N messages")
     tail.add_argument("--pretty", action="store_true", help="summaries for enriched articles")
 
+    from newsflow import dlq
+
+    dlq.add_arguments(sub.add_parser("dlq", help="dead letters: counts, newest entries, replay"))
+
     from newsflow.evaluation import kind_module, kinds
     from newsflow.evaluation.frame import add_common_arguments
 
@@ -276,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "demo": cmd_demo, "run": cmd_run, "feeds": cmd_feeds, "topics": cmd_topics, "tail": cmd_tail,
-    "eval": cmd_eval,
+    "eval": cmd_eval, "dlq": cmd_dlq,
 }
 
 

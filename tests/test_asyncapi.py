@@ -161,7 +161,7 @@ def test_dead_letter_headers_are_those_the_runtime_writes(
     record = ConsumerRecord(
         topic=topics.links, partition=1, offset=42, timestamp=0, timestamp_type=0,
         key=b"k", value=b"{}", checksum=None, serialized_key_size=1, serialized_value_size=2,
-        headers=[("schema", b"Link/1")],
+        headers=[("schema", b"Link/1"), ("newsflow.replays", b"1")],  # replayed, failed again
     )
     written = dead_letter(record, "fetch", Failure("fetch", "HTTP 404"), topics.dlq)
     [message] = _messages(doc, _channel_by_address(doc)[topics.dlq])

@@ -156,6 +156,21 @@ def test_alert_rules_use_only_exposed_metrics() -> None:
         assert not _names_in(text) - known, f"{rule['alert']}: annotation names a missing metric"
 
 
+def test_alert_hints_name_commands_that_exist() -> None:
+    from newsflow.cli import build_parser
+
+    parser = build_parser()
+    hints = [(rule["alert"], cmd) for rule in _rules()
+             for cmd in re.findall(r"`(newsflow [^`]+)`", " ".join(rule.get("annotations", {}).values()))]
+    assert any(" dlq list" in cmd for _, cmd in hints) and any(" dlq replay" in cmd for _, cmd in hints)
+    for alert, cmd in hints:
+        concrete = cmd.replace("{{ $labels.stage }}", "fetch").replace("REASON", "fetch")
+        try:
+            parser.parse_args(concrete.split()[1:])
+        except SystemExit:
+            pytest.fail(f"{alert}: the hint `{cmd}` is not a newsflow command")
+
+
 def test_alert_rules_cover_the_pipeline() -> None:
     used = set().union(*(_names_in(rule["expr"]) for rule in _rules()))
     for name in (
