@@ -2,7 +2,9 @@
 
 Pure functions over bytes and HTTP headers; no I/O. A body that yields no feed
 raises :class:`FeedParseError` with the reason; a feed with recoverable
-problems (feedparser's *bozo* flag with entries) is accepted.
+problems (feedparser's *bozo* flag with entries) is accepted. A document that
+declares entities is refused before it is parsed (``xmlguard``): nothing is
+expanded, no external entity or DTD is loaded.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import feedparser
 import orjson
 
 from newsflow.core.errors import PermanentError
+
+from .xmlguard import EntitiesRefused, check_no_entities
 
 #: feedparser's bozo exceptions that do not stop a feed from being read.
 _SOFT_PROBLEMS = (
@@ -86,6 +90,14 @@ def _resolve(base: str, link: str) -> str | None:
     return resolved if resolved.lower().startswith(("http://", "https://")) else None
 
 
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return None
+
+
 def _is_json(body: bytes, content_type: str) -> bool:
     if "json" in content_type:
         return True
@@ -100,6 +112,10 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
         raise FeedParseError("empty body")
     if _is_json(body, content_type.lower()):
         return _parse_json_feed(body, url)
+    try:
+        check_no_entities(body, _charset(content_type))
+    except EntitiesRefused as exc:
+        raise FeedParseError(str(exc)) from exc
     response_headers = dict(headers or {})
     response_headers["content-location"] = url
     if content_type:

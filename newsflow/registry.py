@@ -6,6 +6,9 @@ import codecs
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Output, Publisher
 from newsflow.core.table import decode_table, read_table
@@ -31,7 +34,7 @@ def read_feed_list(path: str | Path) -> list[str]:
         data = path.read_bytes()
     except OSError as exc:
         raise FeedListError(f"cannot read {path}: {exc.strerror}") from exc
-    if data.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"<"):
+    if _is_xml(data):
         return _opml_urls(data, path)
     urls = []
     for number, raw in enumerate(data.decode("utf-8-sig", "replace").splitlines(), 1):
@@ -44,11 +47,21 @@ def read_feed_list(path: str | Path) -> list[str]:
     return urls
 
 
+def _is_xml(data: bytes) -> bool:
+    """Whether the file starts with markup (UTF-8, or UTF-16 by its byte order mark)."""
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, "replace").lstrip().startswith("<")
+    return data.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"<")
+
+
 def _opml_urls(data: bytes, path: Path) -> list[str]:
-    if b"<!ENTITY" in data:
-        raise FeedListError(f"{path}: entity declarations are not accepted in OPML")
-    try:
-        root = ET.fromstring(data)
+    try:  # defusedxml: entity declarations and external references are refused, unexpanded
+        root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True,
+                                 forbid_external=True)
+    except DefusedXmlException as exc:
+        raise FeedListError(f"{path}: entity declarations are not accepted in OPML, nor "
+                            f"external references ({type(exc).__name__})") from exc
     except ET.ParseError as exc:
         raise FeedListError(f"{path}: not valid OPML: {exc}") from exc
     urls = [
