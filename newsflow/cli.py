@@ -122,7 +122,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"not an http(s) URL: {bad[0]!r}", EXIT_USAGE)
         await prepare_topics(factory, topics)
         specs = [make_spec(u, tags=args.tag or [], min_interval_s=args.min_interval,
-                           max_interval_s=args.max_interval) for u in urls]
+                           max_interval_s=args.max_interval, robots=args.robots) for u in urls]
         added = await register(factory, topics, specs, replace=args.replace)
         for spec in added:
             print(f"{spec.feed_id}\t{spec.url}")
@@ -255,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--min-interval", type=int, default=300, help="seconds (default 300)")
         p.add_argument("--max-interval", type=int, default=3600, help="seconds (default 3600)")
         p.add_argument("--replace", action="store_true", help="overwrite registered feeds")
+        p.add_argument("--robots", action=argparse.BooleanOptionalAction, default=None,
+                       help="honour robots.txt for these feeds and their links "
+                            "(default: the http_robots setting)")
     rm = fsub.add_parser("remove", help="unregister feed URLs")
     rm.add_argument("urls", nargs="+", metavar="URL")
     ls = fsub.add_parser("list", help="registered feeds with their last poll")

@@ -76,11 +76,12 @@ def _opml_urls(data: bytes, path: Path) -> list[str]:
 
 
 def make_spec(url: str, *, tags: list[str] | None = None, title: str | None = None,
-              min_interval_s: int = 300, max_interval_s: int = 3600) -> FeedSpec:
+              min_interval_s: int = 300, max_interval_s: int = 3600,
+              robots: bool | None = None) -> FeedSpec:
     return FeedSpec(
         feed_id=feed_id(url), url=url.strip(), title=title, tags=tags or [],
         min_interval_s=min_interval_s, max_interval_s=max(min_interval_s, max_interval_s),
-        added_at=utcnow(),
+        robots=robots, added_at=utcnow(),
     )
 
 
