@@ -7,8 +7,8 @@ HTML (navigation, scripts, ads, related links, comments) around 400–1,200 word
 of article text with people, organisations, places and dates; ``words`` and
 ``page_kb`` make them smaller for quick tests. A few routes misbehave on purpose:
 ``/broken/feed.xml`` is not a feed, ``/gone/<n>.html`` answers 404,
-``/slow/<n>.html`` answers after ``slow_s``, and ``/mixed/feed.xml`` lists two
-good pages around a missing one.
+``/slow/<n>.html`` answers after ``slow_s`` (``/slow/feed.xml`` lists two of them),
+and ``/mixed/feed.xml`` lists two good pages around a missing one.
 
 With ``rate``, the farm publishes like a newsroom: after :meth:`FeedFarm.release`,
 ``rate`` new articles a second appear across the feeds (round robin) until each feed
@@ -62,6 +62,7 @@ class FeedFarm:
         self.slow_s = slow_s
         self.delay_s = delay_s
         self.requests = 0
+        self.slow_requests = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -158,12 +159,23 @@ class FeedFarm:
                 return 200, "application/rss+xml", "<rss><channel><item>this is not <<< a feed"
             if parts[0] == "gone":
                 return 404, html, "<html><body>Not found</body></html>"
+            if parts == ["slow", "feed.xml"]:
+                return 200, "application/rss+xml; charset=utf-8", self.slow_feed()
             if parts[0] == "slow":
+                with self._lock:
+                    self.slow_requests += 1
                 time.sleep(self.slow_s)
                 return 200, html, "<html><body><p>late</p></body></html>"
         except ValueError:
             pass
         return 404, html, "<html><body>Not found</body></html>"
+
+    def slow_feed(self) -> str:
+        """A feed of two pages that answer after ``slow_s``."""
+        items = "".join(f"<item><title>Slow {n}</title><link>{self.base_url}/slow/{n}.html</link>"
+                        "</item>" for n in (1, 2))
+        return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>'
+                f"{items}</channel></rss>")
 
     def mixed_feed(self) -> str:
         """A feed whose items link to a good page, a missing page and another good page."""
