@@ -15,9 +15,12 @@ from newsflow.core.kafka import KafkaFactory
 from newsflow.core.runtime import Failure, dead_letter
 from newsflow.core.settings import Settings
 from newsflow.core.topics import Topics, prepare_topics
+from newsflow.demo.farm import FeedFarm
 from newsflow.dlq import parse_since
+from newsflow.pipeline import Pipeline
+from newsflow.registry import make_spec, register
 
-from support.kafka import read_all
+from support.kafka import read_all, wait_for_values
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -137,3 +140,39 @@ def test_since_takes_durations_and_iso_times() -> None:
     assert parse_since("2026-03-01T08:00:00+01:00", now).hour == 8
     with pytest.raises(ValueError):
         parse_since("last tuesday", now)
+
+
+async def test_a_page_that_failed_arrives_once_replayed_after_the_cause_is_fixed(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(fetch_attempts=1)
+    pipeline = Pipeline(settings)
+    stop = asyncio.Event()
+    with FeedFarm(feeds=1, items=3, words=(120, 200), page_kb=(6, 10)) as farm:
+        farm.gone.add((0, 1))
+
+        async def add(factory: KafkaFactory) -> None:
+            await register(factory, pipeline.topics, [make_spec(farm.feed_urls[0])])
+
+        task = asyncio.create_task(pipeline.run(stop, before_stages=add))
+        try:
+            await asyncio.wait_for(pipeline.started.wait(), 60)
+            factory = KafkaFactory(settings, settings.kafka_bootstrap)
+            await wait_for_values(factory, pipeline.topics.enriched, 2)
+            for _ in range(100):
+                if await read_all(factory, pipeline.topics.dlq):
+                    break
+                await asyncio.sleep(0.2)
+            status, out, _ = await newsflow(settings, "dlq", "list", "--json")
+            listing = orjson.loads(out)
+            assert listing["counts"] == [{"stage": "fetch", "reason": "fetch", "count": 1}]
+            assert "404" in listing["newest"][0]["error"]
+
+            farm.gone.clear()  # the site is fixed
+            status, out, err = await newsflow(settings, "dlq", "replay", "--stage", "fetch")
+            assert status == 0 and "replayed 1 dead letter" in err
+            values = await wait_for_values(factory, pipeline.topics.enriched, 3)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 60)
+    assert farm.article(0, 1).url in {v["url"] for v in values}, "the replayed link arrived"

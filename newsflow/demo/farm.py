@@ -63,6 +63,8 @@ class FeedFarm:
         self.delay_s = delay_s
         self.requests = 0
         self.slow_requests = 0
+        #: Articles (feed, item) listed in their feed whose page answers 404 while here.
+        self.gone: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -152,7 +154,8 @@ class FeedFarm:
                         self.base_url, feed, self.listed(feed, query), self.article)
             if parts[0] == "a" and len(parts) == 3:
                 feed, item = int(parts[1]), int(parts[2].removesuffix(".html"))
-                return 200, html, self.article(feed, item).html
+                if (feed, item) not in self.gone:
+                    return 200, html, self.article(feed, item).html
             if parts[0] == "mixed" and len(parts) == 2:
                 return 200, "application/rss+xml; charset=utf-8", self.mixed_feed()
             if parts[0] == "broken":
