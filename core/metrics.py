@@ -109,6 +109,14 @@ ENRICH_SECONDS = Histogram(
     buckets=_LATENCY_BUCKETS,
     registry=REGISTRY,
 )
+# --- enrichment parts ---------------------------------------------------------------------
+ENRICH_PARTS = ("dates", "entities")
+ENRICH_ERRORS = Counter(
+    "newsflow_enrich_errors_total",
+    "Enrichment parts that failed on an article (logged; the article is published without it)",
+    ["part"],
+    registry=REGISTRY,
+)
 INGEST_TO_SINK_SECONDS = Histogram(
     "newsflow_ingest_to_sink_seconds",
     "Time from a link's discovery by a poller to its enriched article's acknowledgement",

@@ -69,6 +69,8 @@ class Enricher:
             if isinstance(result, str):
                 outcomes[i] = Outcome(failure=Failure("enrich", result))
                 continue
+            for part in result.get("errors", ()):
+                metrics.ENRICH_ERRORS.labels(part=part).inc()
             enriched = EnrichedArticle(
                 **article.model_dump(),
                 entities=[Entity(**e) for e in result["entities"]],

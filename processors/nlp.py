@@ -6,13 +6,16 @@ initializer) with only the components the entities need (``tok2vec``, ``ner``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from .dates import find_dates
+from .dates import find_dates_or_raise
 from .entities import Span, refine
 from .mentions import entities
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 200_000
 _EXCLUDE = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
@@ -87,8 +90,10 @@ def analyse_batch(items: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         language = item[3] if len(item) > 3 else None
         model, why = _model_for(language)
         if model is None:
+            errors: list[str] = []
+            dates = _dates(item[0][:MAX_CHARS], item[1], [], errors)
             results[i] = {"entities": [], "entities_skipped": why,
-                          "dates": _dates(item[0][:MAX_CHARS], item[1], [])}
+                          "dates": [d.model_dump() for d in dates], "errors": errors}
             continue
         by_model.setdefault(id(model), (model, []))[1].append(i)
     for model, indices in by_model.values():
@@ -99,8 +104,16 @@ def analyse_batch(items: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     return results
 
 
-def _dates(text: str, published: str | None, hints: list[tuple[int, int, str]]) -> list[Any]:
-    return find_dates(text, reference_time(published), hints)
+def _dates(text: str, published: str | None, hints: list[tuple[int, int, str]],
+           errors: list[str]) -> list[Any]:
+    """The dates of ``text``; a failure is logged here and reported to the parent process
+    in the result's ``errors`` (it counts ``newsflow_enrich_errors_total``)."""
+    try:
+        return find_dates_or_raise(text, reference_time(published), hints)
+    except Exception:
+        log.exception("date tagger failed on a text of %d characters", len(text))
+        errors.append("dates")
+        return []
 
 
 def analyse_doc(doc: Any, published: str | None, title: str | None = None,
@@ -110,12 +123,13 @@ def analyse_doc(doc: Any, published: str | None, title: str | None = None,
     spans = [Span(e.start_char, e.end_char, labels.get(e.label_, e.label_) if labels
                   else e.label_) for e in doc.ents]
     hints = [(s.start, s.end, s.label) for s in spans if s.label in ("DATE", "TIME")]
-    dates = _dates(doc.text, published, hints)
+    errors: list[str] = []
+    dates = _dates(doc.text, published, hints, errors)
     # A span the date tagger normalised is a date, whatever label the model gave it.
     named = [s for s in spans if not any(d.start < s.end and s.start < d.end for d in dates)]
     found = entities(doc.text, refine(doc.text, named), title)
     return {"entities": found, "entities_skipped": None,
-            "dates": [d.model_dump() for d in dates]}
+            "dates": [d.model_dump() for d in dates], "errors": errors}
 
 
 def pipeline(name: str) -> Any:

@@ -227,7 +227,7 @@ def test_lone_month_needs_date_context() -> None:
         ("It happened three months ago.", "three months ago", "DATE", "2020-08"),
         ("It happened 27 years ago.", "27 years ago", "DATE", "1993"),
         ("It happened two decades ago.", "two decades ago", "DATE", "200"),
-        ("It happens in three weeks.", "in three weeks", "DATE", "2020-W51"),
+        ("It happens in three weeks.", "three weeks", "DURATION", "P3W"),
         ("It happens in two years' time.", "in two years' time", "DATE", "2022"),
         ("It happens three days from now.", "three days from now", "DATE", "2020-11-28"),
         ("It happened years ago.", "years ago", "DATE", "PAST_REF"),
@@ -276,7 +276,7 @@ def test_names_are_not_dates() -> None:
         ("It took a month.", "a month", "P1M", None),
         ("It took several days.", "several days", "PXD", None),
         ("It took over a month.", "over a month", "P1M", "MORE_THAN"),
-        ("It took more than a decade.", "more than a decade", "P1DE", "MORE_THAN"),
+        ("It took more than a decade.", "more than a decade", "P10Y", "MORE_THAN"),
         ("It took nearly two weeks.", "nearly two weeks", "P2W", "LESS_THAN"),
         ("It took about 10 minutes.", "about 10 minutes", "PT10M", "APPROX"),
         ("It took at least five days.", "at least five days", "P5D", "EQUAL_OR_MORE"),
@@ -542,3 +542,80 @@ def test_random_and_hostile_strings_never_raise() -> None:
 def test_pathological_inputs_finish(text: str) -> None:
     """No catastrophic backtracking: each finishes (the timeout fails a runaway pattern)."""
     check_offsets(text, find_dates(text, REF))
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors seen in news copy, each by its mechanism
+# ---------------------------------------------------------------------------------------------
+
+THURSDAY = date(2022, 11, 17)
+
+
+def test_weekdays_in_a_forecast_are_ahead() -> None:
+    found = tags("Forecasters expect rain on Friday and sunshine on Sunday.", THURSDAY)
+    assert [(t[0], t[2]) for t in found] == [("Friday", "2022-11-18"), ("Sunday", "2022-11-20")]
+
+
+def test_a_weekday_in_the_present_tense_of_a_schedule_is_ahead() -> None:
+    assert one("The vote is on Monday.", THURSDAY)[2] == "2022-11-21"
+    assert one("The vote was on Monday.", THURSDAY)[2] == "2022-11-14"
+
+
+def test_in_a_decade_after_a_first_is_the_past_ten_years() -> None:
+    assert one("The bank reported its first annual loss in a decade.") == (
+        "a decade", "DURATION", "P10Y", None)
+    found = tags("It reported its first annual loss in ten years on Thursday.", THURSDAY)
+    assert found[0] == ("ten years", "DURATION", "P10Y", None)
+
+
+def test_in_n_years_is_the_duration_inside_as_timeml_marks_it() -> None:
+    assert one("Sales will double in five years, the company said.") == (
+        "five years", "DURATION", "P5Y", None)
+
+
+def test_a_year_earlier_is_a_date_not_a_set() -> None:
+    assert one("Profit was $5 million, up from $3 million a year earlier.") == (
+        "a year earlier", "DATE", "2019", None)
+    # "later" steps from an event of the story, not from the publication date
+    assert one("The war ended over a month later.")[:3] == ("over a month", "DURATION", "P1M")
+
+
+def test_a_month_in_a_past_tense_narrative_is_behind() -> None:
+    ref = date(2021, 3, 4)
+    assert one("In August the bank hired a new chief executive.", ref)[2] == "2020-08"
+    assert one("In August the bank will hire a new chief executive.", ref)[2] == "2021-08"
+
+
+def test_a_decade_is_ten_years() -> None:
+    assert one("Prices doubled over a decade.") == ("over a decade", "DURATION", "P10Y",
+                                                    "MORE_THAN")
+    assert one("It lasted two centuries.")[2] == "P200Y"
+
+
+def test_race_and_lap_times_are_not_times_of_day() -> None:
+    assert tags("Hamilton won in 1:32:45, with a fastest lap of 1:21.") == []
+    assert tags("She finished in 2:08 ahead of the field.") == []
+    assert tags("Polls close at 8:30 p.m.")[0][:2] == ("8:30 p.m.", "TIME")
+
+
+def test_due_in_two_hours_is_a_time() -> None:
+    ref = datetime(2021, 3, 4, 9, 15, tzinfo=UTC)
+    assert one("The report is due in two hours.", ref) == (
+        "two hours", "TIME", "2021-03-04T11:15", None)
+
+
+def test_a_tagger_failure_is_logged_and_counted(monkeypatch: pytest.MonkeyPatch,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    from newsflow.core import metrics
+    from newsflow.processors.dates import tagger
+
+    def broken(*args: object) -> list[DateMention]:
+        raise RuntimeError("broken rule")
+
+    monkeypatch.setattr(tagger, "find", broken)
+    counter = metrics.ENRICH_ERRORS.labels(part="dates")
+    before = counter._value.get()
+    with caplog.at_level("ERROR"):
+        assert find_dates("On Nov. 25 it began.", REF) == []
+    assert counter._value.get() == before + 1
+    assert any("broken rule" in r.getMessage() or r.exc_info for r in caplog.records)

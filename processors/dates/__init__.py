@@ -3,7 +3,7 @@
 Finds date, time, duration and set expressions and normalises them to TIMEX3 / ISO 8601
 values relative to the article's publication date (:func:`find_dates`), optionally merging
 candidate spans from an NER model; :func:`normalise` resolves one expression on its own.
-Pure Python, standard library only.
+A failure of the tagger is logged and counted, never silent.
 
 The modules follow the tagger's steps: words and pattern pieces (``vocabulary``,
 ``patterns``), reading around a match (``text``) and calendar arithmetic (``values``), the
@@ -14,6 +14,6 @@ handlers by family (``absolute``, ``relative``, ``durations``, ``clock``), the r
 
 from newsflow.schemas import DateMention
 
-from .tagger import find_dates, normalise
+from .tagger import find_dates, find_dates_or_raise, normalise
 
-__all__ = ["DateMention", "find_dates", "normalise"]
+__all__ = ["DateMention", "find_dates", "find_dates_or_raise", "normalise"]

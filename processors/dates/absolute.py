@@ -8,7 +8,7 @@ from datetime import date
 
 from .context import FLAGS, Cand, Ctx, norm_key
 from .patterns import MONTH
-from .text import counts_things, month_num, month_ok_case, prev_token, prev_word
+from .text import counts_things, month_num, month_ok_case, prev_token, prev_word, tense
 from .values import candidate, closest_month, day_cand, fmt_year, valid_day, year_month
 from .vocabulary import (
     ID_WORDS,
@@ -129,7 +129,7 @@ def h_month_only(m: re.Match[str], ctx: Ctx) -> Cand | None:
             return None
     if ctx.ref is None:
         return candidate(m, "DATE", f"XXXX-{month:02d}", end=end)
-    y, mo = closest_month(ctx.ref, month)
+    y, mo = closest_month(ctx.ref, month, tense(ctx, m.start(), m.end()))
     return candidate(m, "DATE", year_month(y, mo), end=end)
 
 

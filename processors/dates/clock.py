@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 
 from .context import Cand, Ctx, norm_key
+from .text import prev_word
 from .values import candidate
 from .vocabulary import ONES
+
+#: Words before a clock-like number that make it a measured time (a race, a lap), not the
+#: time of day.
+MEASURED_BY = frozenset("in of clocked timed lap time record finished won ran".split())
 
 
 def time_of_day(m: re.Match[str], value: str) -> Cand | None:
@@ -24,6 +29,8 @@ def h_clock(m: re.Match[str], ctx: Ctx) -> Cand | None:
     ap = m["ap"]
     if m["sep"] == "." and not ap:
         return None
+    if not ap and not ctx.relaxed and prev_word(ctx, m.start()) in MEASURED_BY:
+        return None  # "won in 1:32:45", "a lap of 1:21": a race time, not a time of day
     if ap:
         if not 1 <= h <= 12:
             return None

@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from .context import Cand, Ctx, norm_key, rx
-from .text import NEXT_WORD, PREV_TOKEN, future_cue, month_ok_case, next_word, prev_word
+from .text import NEXT_WORD, PREV_TOKEN, future_cue, month_ok_case, next_word, prev_word, tense
 from .values import (
     add_months,
     candidate,
@@ -44,8 +44,10 @@ def h_ago(m: re.Match[str], ctx: Ctx) -> Cand | None:
     unit = UNIT_ALIASES.get(unit_word)
     if unit is None:
         return None
-    future = not norm_key(m["dir"]).startswith("ago")
+    future = norm_key(m["dir"]) not in ("ago", "earlier", "before")
     sign = 1 if future else -1
+    if m["qty"] is None and norm_key(m["dir"]) != "ago":
+        return None  # "years earlier" without a number is a vague narrative step
     dmod = DUR_MODS.get(norm_key(m["mod"])) if m["mod"] else None
     mod = (FUTURE_MODS if future else AGO_MODS).get(dmod) if dmod else None
     if m["qty"] is None:
@@ -66,18 +68,20 @@ def shifted(
     sign: int,
     mod: str | None,
     half: bool = False,
+    start: int | None = None,
+    end: int | None = None,
 ) -> Cand | None:
     """The point ``q`` units before (sign -1) or after (+1) the reference."""
     ref = ctx.ref
     if q is None or ref is None:
-        return candidate(m, "DATE", ref_word(sign), mod)
+        return candidate(m, "DATE", ref_word(sign), mod, start, end)
     if q > 100000:
         return None
     if half and unit == "year":
         q, unit = q * 12 + 6, "month"
     n = int(q) if float(q).is_integer() else None
     if n is None:
-        return candidate(m, "DATE", ref_word(sign), mod)
+        return candidate(m, "DATE", ref_word(sign), mod, start, end)
     if unit in ("second", "minute", "hour"):
         if ctx.ref_dt is not None:
             delta = timedelta(**{unit + "s": n})
@@ -85,26 +89,26 @@ def shifted(
                 t = ctx.ref_dt + sign * delta
             except OverflowError:
                 return None
-            return candidate(m, "TIME", f"{t.date().isoformat()}T{t:%H:%M}", mod)
-        return candidate(m, "DATE", ref.isoformat(), mod)
+            return candidate(m, "TIME", f"{t.date().isoformat()}T{t:%H:%M}", mod, start, end)
+        return candidate(m, "DATE", ref.isoformat(), mod, start, end)
     if unit == "day":
         d = shift_days(ref, sign * n)
-        return candidate(m, "DATE", d.isoformat() if d else None, mod)
+        return candidate(m, "DATE", d.isoformat() if d else None, mod, start, end)
     if unit in ("week", "fortnight"):
         d = shift_days(ref, sign * n * (14 if unit == "fortnight" else 7))
-        return candidate(m, "DATE", week(d) if d else None, mod)
+        return candidate(m, "DATE", week(d) if d else None, mod, start, end)
     if unit == "month":
         y, mo = add_months(ref.year, ref.month, sign * n)
-        return candidate(m, "DATE", year_month(y, mo), mod)
+        return candidate(m, "DATE", year_month(y, mo), mod, start, end)
     years = {"year": 1, "decade": 10, "century": 100, "millennium": 1000}[unit] * n
     y = ref.year + sign * years
     if not 1 <= y <= 9999:
         return None
     if unit == "decade":
-        return candidate(m, "DATE", f"{y // 10:03d}", mod)
+        return candidate(m, "DATE", f"{y // 10:03d}", mod, start, end)
     if unit in ("century", "millennium"):
-        return candidate(m, "DATE", f"{y // 100:02d}", mod)
-    return candidate(m, "DATE", f"{y:04d}", mod)
+        return candidate(m, "DATE", f"{y // 100:02d}", mod, start, end)
+    return candidate(m, "DATE", f"{y:04d}", mod, start, end)
 
 
 SUPERLATIVE_BEFORE_IN = rx(
@@ -125,14 +129,19 @@ def h_in_future(m: re.Match[str], ctx: Ctx) -> Cand | None:
     dmod = DUR_MODS.get(norm_key(m["mod"])) if m["mod"] else None
     inner = m.start("mod") if m["mod"] else m.start("qty")
     unit_end = m.end("unit")
-    as_duration = unit in ("second", "minute", "hour")
-    if not ctx.relaxed:
-        if SUPERLATIVE_BEFORE_IN.search(ctx.text, max(ctx.lo, m.start() - 30), m.start()):
-            as_duration = True
-    if as_duration:
-        return candidate(m, "DURATION", dur_value(q, unit), dmod, start=inner, end=unit_end)
-    mod = FUTURE_MODS.get(dmod) if dmod else None
-    return shifted(m, ctx, q, unit, 1, mod)
+    if m["time"]:  # "in two years' time": the point ahead
+        mod = FUTURE_MODS.get(dmod) if dmod else None
+        return shifted(m, ctx, q, unit, 1, mod)
+    clock = unit in ("second", "minute", "hour")
+    if clock and ctx.ref_dt is not None and not ctx.relaxed and (
+            future_cue(ctx, m.start()) or tense(ctx, m.start(), m.end()) > 0):
+        # "due in two hours": the time of day that far ahead of the reference
+        mod = FUTURE_MODS.get(dmod) if dmod else None
+        return shifted(m, ctx, q, unit, 1, mod, start=inner, end=unit_end)
+    # TimeML marks the duration inside "in N units" ("in five years", "first loss in a decade")
+    return candidate(m, "DURATION", dur_value(q, unit), dmod, start=inner, end=unit_end)
+
+
 def h_weekends(m: re.Match[str], ctx: Ctx) -> Cand | None:
     return candidate(m, "SET", "XXXX-WXX-WE")
 
@@ -295,8 +304,8 @@ def h_weekday(m: re.Match[str], ctx: Ctx) -> Cand | None:
     if ctx.ref is None:
         base = f"XXXX-WXX-{wd}"
     else:
-        how = "next" if future_cue(ctx, m.start()) else "recent"
-        d = weekday_date(ctx.ref, wd, how)
+        ahead = tense(ctx, m.start(), m.end()) > 0 or future_cue(ctx, m.start())
+        d = weekday_date(ctx.ref, wd, "ahead" if ahead else "recent")
         if d is None:
             return None
         base = d.isoformat()

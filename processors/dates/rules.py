@@ -148,12 +148,12 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (
         rx(
             rf"{NOQ}{MODPRE}(?:{QTY}(?P<half>\s+and\s+a\s+half)?\s+)?{UNIT}\s+"
-            r"(?P<dir>ago|from\s+now|hence)\b"
+            r"(?P<dir>ago|from\s+now|hence|earlier|before(?=\s*[,.;:!?)\"”]|\s*$))\b"
         ),
         h_ago,
     ),
     (
-        rx(rf"\bin\s+{MODPRE}{QTY}\s+{UNIT}\b(?:['’]s?\s+time\b)?(?!\s+(?:ago|of|old)\b)"),
+        rx(rf"\bin\s+{MODPRE}{QTY}\s+{UNIT}\b(?P<time>['’]s?\s+time\b)?(?!\s+(?:ago|of|old)\b)"),
         h_in_future,
     ),
     (

@@ -18,6 +18,8 @@ PRE_DATE_MOD = rx(
 PRE_THE = rx(r"\bthe\s+\Z")
 EDGE_MODS = {"early": "START", "beginning": "START", "start": "START", "mid": "MID",
               "middle": "MID", "late": "END", "end": "END", "close": "END"}  # fmt: skip
+
+
 DECADE_OR_CENTURY = re.compile(r"[0-9]{2,3}\Z")
 MODIFIABLE = re.compile(
     r"(?:[0-9]{2,4}|XXXX)(?:-(?:[0-9]{2}|W[0-9]{2}|Q[1-4]|H[12]|SP|SU|FA|WI)"

@@ -3,15 +3,19 @@ of one expression."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from newsflow.core import metrics
 from newsflow.schemas import DateMention
 
 from .anchoring import anchor_times
 from .context import Cand, Ctx, rx
 from .rules import RULES
 from .selection import scan, select
+
+log = logging.getLogger(__name__)
 
 TRIM_CHARS = " \t\r\n\"'“”‘’()[]{},;:!?"
 LEAD_WORDS = rx(r"(?:on|in|at|since|by|from|until|till|during|for|of|to|before|after|the)\s+")
@@ -125,14 +129,27 @@ def find_dates(
     `hints` are candidate spans (start, end, label) from an NER model, label "DATE" or "TIME":
     they are normalised too and merged with the tagger's own matches (on overlap the longer
     normalisable span wins; mentions never overlap).  A span that cannot be normalised is
-    dropped.  The result is sorted by start offset.  Never raises.
+    dropped.  The result is sorted by start offset.  A failure of the tagger itself is
+    logged and counted (``newsflow_enrich_errors_total{part="dates"}``) and gives no dates.
     """
+    try:
+        return find_dates_or_raise(text, reference, hints)
+    except Exception:
+        log.exception("date tagger failed on a text of %d characters", len(text))
+        metrics.ENRICH_ERRORS.labels(part="dates").inc()
+        return []
+
+
+def find_dates_or_raise(
+    text: str,
+    reference: date | datetime | None,
+    hints: Iterable[tuple[int, int, str]] = (),
+) -> list[DateMention]:
+    """:func:`find_dates`, raising what the tagger raises (for callers that count failures
+    elsewhere, such as a worker process reporting to its parent)."""
     if not isinstance(text, str) or not text:
         return []
-    try:
-        return find(text, reference, hints)
-    except Exception:  # noqa: BLE001 - a tagger must never take the pipeline down
-        return []
+    return find(text, reference, hints)
 
 
 def normalise(

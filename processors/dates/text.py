@@ -59,6 +59,73 @@ def future_cue(ctx: Ctx, pos: int) -> bool:
     return FUTURE_CUE.search(window, cut) is not None
 
 
+#: Words that put a clause in the future, or in a present that speaks of a schedule or a
+#: forecast ("The vote is on Monday", "Forecasters expect rain on Friday").
+AHEAD_WORDS = frozenset(
+    """
+    will shall 'll ’ll won't won’t wo going is are am 's ’s expect expects expected forecast
+    forecasts forecaster forecasters predict predicts predicted due scheduled planned plans
+    plan intends intend begins starts opens closes meets resumes ends runs takes faces
+    hosts returns arrives leaves visits holds upcoming
+    """.split()
+)
+#: Past-tense forms that do not end in -ed (and a few auxiliaries of the past).
+PAST_WORDS = frozenset(
+    """
+    was were had did said told went came took made met left won lost began saw got gave held
+    fell rose grew hit struck sent brought led ran shot fought spoke wrote became broke chose
+    drew drove flew forgot froze hid kept knew lay paid put quit read rode rang sang sat sold
+    sought slept stood stole swore swam threw thought understood woke wore wept beat bought
+    caught felt found heard meant spent split spread taught ago earlier last yesterday
+    """.split()
+)
+_NOT_PAST_ED = frozenset("need needed speed feed seed breed bed red shed hundred indeed".split())
+_WORD = re.compile(r"[A-Za-z'’]+")
+
+
+def _clause_start(ctx: Ctx, pos: int, reach: int) -> int:
+    window_lo = max(ctx.lo, pos - reach)
+    cut = window_lo
+    for m in CLAUSE_END.finditer(ctx.text, window_lo, pos):
+        if m.group() == ".":
+            w = PREV_TOKEN.search(ctx.text, max(window_lo, m.start() - 20), m.start())
+            word = w.group(1).casefold() if w else ""
+            if word in ABBREVS or (len(word) == 1 and word.isalpha()):
+                continue
+        cut = m.end()
+    return cut
+
+
+def _clause_end(ctx: Ctx, pos: int, reach: int) -> int:
+    m = CLAUSE_END.search(ctx.text, pos, min(ctx.hi, pos + reach))
+    return m.start() if m else min(ctx.hi, pos + reach)
+
+
+def _tense_of(word: str) -> int:
+    w = word.casefold()
+    if w in AHEAD_WORDS:
+        return 1
+    if w in PAST_WORDS or (len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED):
+        return -1
+    return 0
+
+
+def tense(ctx: Ctx, start: int, end: int) -> int:
+    """+1 when the clause around a mention speaks of what is ahead, -1 of the past, 0 when
+    it does not say: the nearest tense-bearing word before the mention decides, else the
+    nearest after it."""
+    lo = _clause_start(ctx, start, 120)
+    for m in reversed(list(_WORD.finditer(ctx.text, lo, start))):
+        t = _tense_of(m.group())
+        if t:
+            return t
+    for m in _WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80)):
+        t = _tense_of(m.group())
+        if t:
+            return t
+    return 0
+
+
 def month_num(token: str) -> int | None:
     return MONTHS.get(token.casefold().rstrip("."))
 

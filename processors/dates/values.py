@@ -49,6 +49,9 @@ def dur_value(q: float | None, unit: str) -> str | None:
         unit, q = "week", (None if q is None else q * 2)
     elif unit == "millennium":
         unit, q = "year", (None if q is None else q * 1000)
+    elif unit in ("decade", "century") and q is not None:
+        # TimeML writes a counted decade or century in years: "a decade" is P10Y
+        unit, q = "year", q * (10 if unit == "decade" else 100)
     code = UNIT_CODE.get(unit)
     if code is None:
         return None
@@ -115,8 +118,14 @@ def closest_day(ref: date, month: int, day: int, weekday: int | None = None) -> 
     return min(options, key=lambda o: (abs((o - ref).days), o > ref))
 
 
-def closest_month(ref: date, month: int) -> tuple[int, int]:
+def closest_month(ref: date, month: int, direction: int = 0) -> tuple[int, int]:
+    """The month nearest to ``ref``; with a direction, the nearest on or before (-1) or on or
+    after (+1) the reference's month."""
     here = ref.year * 12 + ref.month
+    if direction:
+        years = (ref.year - 1, ref.year) if direction < 0 else (ref.year, ref.year + 1)
+        fits = [(y, month) for y in years if (y * 12 + month - here) * direction >= 0]
+        return min(fits, key=lambda ym: abs(ym[0] * 12 + ym[1] - here))
     best = min(
         ((y, month) for y in (ref.year - 1, ref.year, ref.year + 1)),
         key=lambda ym: (abs(ym[0] * 12 + ym[1] - here), ym[0] * 12 + ym[1] > here),
@@ -132,6 +141,8 @@ def weekday_date(ref: date, wd: int, how: str) -> date | None:
         return shift_days(ref, (-diff) % 7 or 7)
     if how == "this":
         return shift_days(ref, -diff)
+    if how == "ahead":
+        return shift_days(ref, (-diff) % 7)  # the first on or after the reference
     return shift_days(ref, -(diff % 7))  # most recent on or before the reference
 
 
