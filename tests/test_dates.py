@@ -619,3 +619,17 @@ def test_a_tagger_failure_is_logged_and_counted(monkeypatch: pytest.MonkeyPatch,
         assert find_dates("On Nov. 25 it began.", REF) == []
     assert counter._value.get() == before + 1
     assert any("broken rule" in r.getMessage() or r.exc_info for r in caplog.records)
+
+
+def test_a_reporting_verb_dates_only_the_words_next_to_it() -> None:
+    assert one("The minister said Friday.", THURSDAY)[2] == "2022-11-11"
+    assert one("The minister said the talks would resume on Friday.", THURSDAY)[2] == \
+        "2022-11-18"
+    assert one("Mr. Gerstner said Friday that the firm will grow.", THURSDAY)[2] == "2022-11-11"
+
+
+def test_a_day_without_a_year_far_from_the_reference_follows_the_tense() -> None:
+    ref = date(1999, 5, 6)
+    assert one("The plane crashed on Oct. 23.", ref)[2] == "1998-10-23"
+    assert one("The plane will land on Oct. 23.", ref)[2] == "1999-10-23"
+    assert one("The talks were moved to May 20.", ref)[2] == "1999-05-20", "near: the closest"

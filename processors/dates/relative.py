@@ -304,7 +304,8 @@ def h_weekday(m: re.Match[str], ctx: Ctx) -> Cand | None:
     if ctx.ref is None:
         base = f"XXXX-WXX-{wd}"
     else:
-        ahead = tense(ctx, m.start(), m.end()) > 0 or future_cue(ctx, m.start())
+        t = tense(ctx, m.start(), m.end())
+        ahead = t > 0 or (t == 0 and future_cue(ctx, m.start()))
         d = weekday_date(ctx.ref, wd, "ahead" if ahead else "recent")
         if d is None:
             return None

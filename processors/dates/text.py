@@ -63,10 +63,10 @@ def future_cue(ctx: Ctx, pos: int) -> bool:
 #: forecast ("The vote is on Monday", "Forecasters expect rain on Friday").
 AHEAD_WORDS = frozenset(
     """
-    will shall 'll ’ll won't won’t wo going is are am 's ’s expect expects expected forecast
-    forecasts forecaster forecasters predict predicts predicted due scheduled planned plans
-    plan intends intend begins starts opens closes meets resumes ends runs takes faces
-    hosts returns arrives leaves visits holds upcoming
+    will would shall 'll ’ll won't won’t wo going is are am expect expects forecast forecasts
+    forecaster forecasters predict predicts due scheduled plans plan intends intend begins
+    starts opens closes meets resumes ends runs takes faces hosts returns arrives leaves
+    visits holds upcoming
     """.split()
 )
 #: Past-tense forms that do not end in -ed (and a few auxiliaries of the past).
@@ -79,6 +79,9 @@ PAST_WORDS = frozenset(
     caught felt found heard meant spent split spread taught ago earlier last yesterday
     """.split()
 )
+#: Verbs of reporting: their tense is the report's, which dates only the words next to them
+#: ("said Friday"), not the clause reported ("said the vote would be in May").
+REPORTING = frozenset("said says told tells announced reported added stated noted".split())
 _NOT_PAST_ED = frozenset("need needed speed feed seed breed bed red shed hundred indeed".split())
 _WORD = re.compile(r"[A-Za-z'’]+")
 
@@ -113,12 +116,16 @@ def _tense_of(word: str) -> int:
 def tense(ctx: Ctx, start: int, end: int) -> int:
     """+1 when the clause around a mention speaks of what is ahead, -1 of the past, 0 when
     it does not say: the nearest tense-bearing word before the mention decides, else the
-    nearest after it."""
+    nearest after it (not after a possessive: "Friday's close" names its own event)."""
     lo = _clause_start(ctx, start, 120)
-    for m in reversed(list(_WORD.finditer(ctx.text, lo, start))):
+    for distance, m in enumerate(reversed(list(_WORD.finditer(ctx.text, lo, start)))):
+        if distance > 2 and m.group().casefold() in REPORTING:
+            continue
         t = _tense_of(m.group())
         if t:
             return t
+    if ctx.text.startswith(("'s", "’s"), end):
+        return 0
     for m in _WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80)):
         t = _tense_of(m.group())
         if t:

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from .context import Cand, Ctx, norm_key
+from .text import tense
 from .vocabulary import FUZZY_QTY, ONES, SEASON_ORDER, TENS, UNIT_CODE
 
 
@@ -96,8 +97,16 @@ def ref_word(sign: int) -> str:
     return "PAST_REF" if sign < 0 else "FUTURE_REF" if sign > 0 else "PRESENT_REF"
 
 
-def closest_day(ref: date, month: int, day: int, weekday: int | None = None) -> date | None:
-    """The (year, month, day) nearest to ``ref``; ties go to the past (news convention)."""
+#: How far from the reference the nearest reading of a date without a year may be before
+#: the clause's tense chooses between the reading before and the reading after it.
+NEAR_DAYS = 90
+
+
+def closest_day(ref: date, month: int, day: int, weekday: int | None = None,
+                direction: int = 0) -> date | None:
+    """The (year, month, day) nearest to ``ref``; ties go to the past (news convention).
+    When the nearest is more than ``NEAR_DAYS`` away, ``direction`` (the clause's tense:
+    -1 past, +1 ahead) picks the reading on its side of the reference."""
     options: list[date] = []
     for y in (ref.year - 1, ref.year, ref.year + 1):
         try:
@@ -115,14 +124,19 @@ def closest_day(ref: date, month: int, day: int, weekday: int | None = None) -> 
         options = matching or options
     if not options:
         return None
-    return min(options, key=lambda o: (abs((o - ref).days), o > ref))
+    best = min(options, key=lambda o: (abs((o - ref).days), o > ref))
+    if direction and abs((best - ref).days) > NEAR_DAYS:
+        side = [o for o in options if (o - ref).days * direction >= 0]
+        if side:
+            return min(side, key=lambda o: abs((o - ref).days))
+    return best
 
 
 def closest_month(ref: date, month: int, direction: int = 0) -> tuple[int, int]:
     """The month nearest to ``ref``; with a direction, the nearest on or before (-1) or on or
     after (+1) the reference's month."""
     here = ref.year * 12 + ref.month
-    if direction:
+    if direction and abs(closest_month(ref, month)[0] * 12 + month - here) > NEAR_DAYS // 30:
         years = (ref.year - 1, ref.year) if direction < 0 else (ref.year, ref.year + 1)
         fits = [(y, month) for y in years if (y * 12 + month - here) * direction >= 0]
         return min(fits, key=lambda ym: abs(ym[0] * 12 + ym[1] - here))
@@ -204,5 +218,5 @@ def day_cand(
         return candidate(m, "DATE", date(year, month, day).isoformat(), end=end)
     if ctx.ref is None:
         return candidate(m, "DATE", f"XXXX-{month:02d}-{day:02d}", end=end)
-    d = closest_day(ctx.ref, month, day, weekday)
+    d = closest_day(ctx.ref, month, day, weekday, tense(ctx, m.start(), m.end()))
     return candidate(m, "DATE", d.isoformat() if d else None, end=end)
