@@ -17,6 +17,10 @@ from newsflow.core.metrics import REGISTRY
 from newsflow.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 
 
+def _restarts(pool: str) -> float:
+    return REGISTRY.get_sample_value("newsflow_worker_restarts_total", {"pool": pool}) or 0.0
+
+
 def _pid_and_group() -> tuple[int, int]:
     return os.getpid(), os.getpgrp()
 
@@ -63,6 +67,30 @@ async def test_a_dying_worker_is_replaced() -> None:
         await pool.close()
 
 
+async def test_a_dying_worker_fails_only_its_own_task() -> None:
+    pool = await WorkerPool("t-die", 1, timeout_s=30).start()
+    restarts = _restarts("t-die")
+    try:
+        died, *rest = await asyncio.gather(pool.run(_die), pool.run(_sleep, 0.1),
+                                           pool.run(_sleep, 0.1), return_exceptions=True)
+    finally:
+        await pool.close()
+    assert isinstance(died, WorkerCrashed)
+    assert rest == [0.1, 0.1], "tasks queued behind it ran on its replacement"
+    assert _restarts("t-die") == restarts + 1
+
+
+async def test_recycled_workers_keep_working_under_load() -> None:
+    pool = await WorkerPool("t-recycle", 2, max_tasks=1, timeout_s=30).start()
+    restarts = _restarts("t-recycle")
+    try:
+        pids = await asyncio.gather(*(pool.run(_pid_and_group) for _ in range(6)))
+    finally:
+        await pool.close()
+    assert len({pid for pid, _ in pids}) == 6, "one task per worker, then a fresh one"
+    assert _restarts("t-recycle") == restarts, "recycling is not a restart"
+
+
 def _sleep_each(seconds: list[float]) -> list[float]:
     return [_sleep(s) for s in seconds]
 
@@ -85,10 +113,6 @@ async def test_queue_time_does_not_count_against_the_deadline() -> None:
     finally:
         await pool.close()
     assert results == [0.6, 0.6, 0.6]
-
-
-def _restarts(pool: str) -> float:
-    return REGISTRY.get_sample_value("newsflow_worker_restarts_total", {"pool": pool}) or 0.0
 
 
 async def test_a_hung_chunk_fails_alone_while_chunks_queued_behind_it_complete() -> None:
