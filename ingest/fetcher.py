@@ -25,7 +25,7 @@ from newsflow.core.runtime import Failure, Outcome, Output
 from newsflow.core.settings import Settings
 from newsflow.core.table import read_table
 from newsflow.core.topics import Topics
-from newsflow.core.workers import WorkerPool
+from newsflow.core.workers import WorkerPool, WorkerTimeout
 from newsflow.schemas import (
     InvalidMessage,
     Link,
@@ -114,7 +114,7 @@ class Fetcher:
 
     async def _fetch_and_clean(
         self, todo: list[tuple[int, ConsumerRecord, Link]]
-    ) -> list[tuple[HttpResponse | Failure, dict[str, Any] | str | None]]:
+    ) -> list[tuple[HttpResponse | Failure, dict[str, Any] | str | Failure | None]]:
         responses = await asyncio.gather(*(self._fetch(link) for _, _, link in todo))
         pages = [
             PageInput(r.body, r.url, r.charset, link.title, link.summary, link.published)
@@ -128,7 +128,7 @@ class Fetcher:
         self,
         outcomes: list[Outcome | None],
         todo: list[tuple[int, ConsumerRecord, Link]],
-        results: list[tuple[HttpResponse | Failure, dict[str, Any] | str | None]],
+        results: list[tuple[HttpResponse | Failure, dict[str, Any] | str | Failure | None]],
     ) -> None:
         for (i, record, link), (response, page) in zip(todo, results, strict=True):
             if isinstance(response, Failure):
@@ -137,6 +137,9 @@ class Fetcher:
             assert page is not None
             if isinstance(page, str):
                 outcomes[i] = Outcome(failure=Failure("extract", f"{link.url}: {page}"))
+                continue
+            if isinstance(page, Failure):
+                outcomes[i] = Outcome(failure=Failure(page.reason, f"{link.url}: {page.error}"))
                 continue
             article = build_article(link, response, page, self.version)
             outcomes[i] = Outcome(
@@ -157,8 +160,10 @@ class Fetcher:
         return await download(self.http, link.url, self.settings, stage=self.stage,
                               robots=link.robots)
 
-    async def _clean(self, pages: list[PageInput]) -> list[dict[str, Any] | str]:
+    async def _clean(self, pages: list[PageInput]) -> list[dict[str, Any] | str | Failure]:
         """Clean in the worker pool, one chunk per worker; a page that overruns fails alone."""
         with metrics.EXTRACT_SECONDS.time():
             results = await self.pool.map_batches(clean_batch, pages)
-        return [f"extractor gave up: {r}" if isinstance(r, RetriableError) else r for r in results]
+        return [Failure("timeout" if isinstance(r, WorkerTimeout) else "extract",
+                        f"extractor gave up: {r}") if isinstance(r, RetriableError) else r
+                for r in results]

@@ -16,7 +16,7 @@ from newsflow.core import metrics
 from newsflow.core.errors import RetriableError
 from newsflow.core.runtime import Failure, Outcome, Output
 from newsflow.core.topics import Topics
-from newsflow.core.workers import WorkerPool
+from newsflow.core.workers import WorkerPool, WorkerTimeout
 from newsflow.schemas import (
     Article,
     DateMention,
@@ -67,7 +67,9 @@ class Enricher:
             [(a.text, a.published, a.title, a.language) for _, a in todo]) if todo else []
         for (i, article), result in zip(todo, results, strict=True):
             if isinstance(result, str):
-                outcomes[i] = Outcome(failure=Failure("enrich", result))
+                result = Failure("enrich", result)
+            if isinstance(result, Failure):
+                outcomes[i] = Outcome(failure=result)
                 continue
             for part in result.get("errors", ()):
                 metrics.ENRICH_ERRORS.labels(part=part).inc()
@@ -88,8 +90,9 @@ class Enricher:
             )])
         return [o if o is not None else Outcome() for o in outcomes]
 
-    async def _analyse(self, items: list[tuple[str, str | None, str | None, str | None]]) -> list[dict[str, Any] | str]:
+    async def _analyse(self, items: list[tuple[str, str | None, str | None, str | None]]) -> list[dict[str, Any] | str | Failure]:
         """Analyse in the worker pool, one chunk per worker; an article that fails fails alone."""
         with metrics.ENRICH_SECONDS.time():
             results = await self.pool.map_batches(analyse_batch, items)
-        return [str(r) if isinstance(r, RetriableError) else r for r in results]
+        return [Failure("timeout" if isinstance(r, WorkerTimeout) else "enrich", str(r))
+                if isinstance(r, RetriableError) else r for r in results]

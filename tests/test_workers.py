@@ -9,12 +9,22 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from aiokafka import ConsumerRecord
 
+from newsflow.core.kafka import KafkaFactory
 from newsflow.core.metrics import REGISTRY
+from newsflow.core.settings import Settings
 from newsflow.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from newsflow.demo.farm import FeedFarm
+from newsflow.pipeline import Pipeline
+from newsflow.registry import make_spec, register
+
+from support.kafka import read_all, wait_for_values
 
 
 def _restarts(pool: str) -> float:
@@ -243,3 +253,45 @@ def test_a_sigkilled_run_leaves_no_process_behind(tmp_path: Path) -> None:
             if pid in table and table[pid][1] == started:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+
+
+async def _run_until(runs: list[tuple[Settings, tuple[str, ...]]], feeds: list[str],
+                     topic: str, count: int) -> list[ConsumerRecord]:
+    """Run pipelines side by side until ``topic`` holds ``count`` articles; its records."""
+    pipelines = [Pipeline(settings, stages) for settings, stages in runs]
+    stop = asyncio.Event()
+
+    async def add(factory: KafkaFactory) -> None:
+        await register(factory, pipelines[0].topics,
+                       [make_spec(u, min_interval_s=600) for u in feeds])
+
+    tasks = [asyncio.create_task(p.run(stop, before_stages=add if i == 0 else None))
+             for i, p in enumerate(pipelines)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(p.started.wait() for p in pipelines)), 60)
+        factory = KafkaFactory(runs[0][0], runs[0][0].kafka_bootstrap)
+        name = getattr(pipelines[0].topics, topic)
+        await wait_for_values(factory, name, count, timeout_s=120)
+        return await read_all(factory, name)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 60)
+
+
+def _reasons(records: list[ConsumerRecord]) -> Counter[tuple[bytes, bytes]]:
+    return Counter((dict(r.headers)["dlq.stage"], dict(r.headers)["dlq.reason"]) for r in records)
+
+
+@pytest.mark.timeout(300)
+async def test_a_page_or_article_that_overruns_is_dead_lettered_as_timeout(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings()
+    overrun = settings.model_copy(update={"worker_task_timeout_s": 0.001})  # nothing fits in it
+    with FeedFarm(feeds=1, items=1) as farm:  # the page is cleaned in time, its article overruns
+        first = await _run_until([(settings, ("poll", "fetch")), (overrun, ("enrich",))],
+                                 farm.feed_urls, "dlq", 1)
+    assert _reasons(first) == {(b"enrich", b"timeout"): 1}
+    with FeedFarm(feeds=1, items=1) as farm:  # the page overruns
+        second = await _run_until([(overrun, ("poll", "fetch"))], farm.feed_urls, "dlq", 2)
+    assert _reasons(second) - _reasons(first) == {(b"fetch", b"timeout"): 1}
