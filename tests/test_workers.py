@@ -24,6 +24,7 @@ from newsflow.demo.farm import FeedFarm
 from newsflow.pipeline import Pipeline
 from newsflow.registry import make_spec, register
 
+from support import tasks
 from support.kafka import read_all, wait_for_values
 
 
@@ -31,23 +32,10 @@ def _restarts(pool: str) -> float:
     return REGISTRY.get_sample_value("newsflow_worker_restarts_total", {"pool": pool}) or 0.0
 
 
-def _pid_and_group() -> tuple[int, int]:
-    return os.getpid(), os.getpgrp()
-
-
-def _sleep(seconds: float) -> float:
-    time.sleep(seconds)
-    return seconds
-
-
-def _die() -> None:
-    os._exit(3)
-
-
 async def test_work_runs_in_other_processes_in_their_own_group() -> None:
     pool = await WorkerPool("t", 1, max_tasks=2, timeout_s=30).start()
     try:
-        pids = {(await pool.run(_pid_and_group)) for _ in range(4)}
+        pids = {(await pool.run(tasks.pid_and_group)) for _ in range(4)}
     finally:
         await pool.close()
     assert all(pid != os.getpid() for pid, _ in pids)
@@ -60,9 +48,9 @@ async def test_deadline_restarts_the_pool_and_work_continues() -> None:
     try:
         started = time.monotonic()
         with pytest.raises(WorkerTimeout):
-            await pool.run(_sleep, 30)
+            await pool.run(tasks.sleep, 30)
         assert time.monotonic() - started < 5
-        assert await pool.run(_sleep, 0.01) == 0.01
+        assert await pool.run(tasks.sleep, 0.01) == 0.01
     finally:
         await pool.close()
 
@@ -71,8 +59,8 @@ async def test_a_dying_worker_is_replaced() -> None:
     pool = await WorkerPool("t", 1, timeout_s=10).start()
     try:
         with pytest.raises(WorkerCrashed):
-            await pool.run(_die)
-        assert await pool.run(_sleep, 0) == 0
+            await pool.run(tasks.die)
+        assert await pool.run(tasks.sleep, 0) == 0
     finally:
         await pool.close()
 
@@ -81,8 +69,8 @@ async def test_a_dying_worker_fails_only_its_own_task() -> None:
     pool = await WorkerPool("t-die", 1, timeout_s=30).start()
     restarts = _restarts("t-die")
     try:
-        died, *rest = await asyncio.gather(pool.run(_die), pool.run(_sleep, 0.1),
-                                           pool.run(_sleep, 0.1), return_exceptions=True)
+        died, *rest = await asyncio.gather(pool.run(tasks.die), pool.run(tasks.sleep, 0.1),
+                                           pool.run(tasks.sleep, 0.1), return_exceptions=True)
     finally:
         await pool.close()
     assert isinstance(died, WorkerCrashed)
@@ -94,21 +82,17 @@ async def test_recycled_workers_keep_working_under_load() -> None:
     pool = await WorkerPool("t-recycle", 2, max_tasks=1, timeout_s=30).start()
     restarts = _restarts("t-recycle")
     try:
-        pids = await asyncio.gather(*(pool.run(_pid_and_group) for _ in range(6)))
+        pids = await asyncio.gather(*(pool.run(tasks.pid_and_group) for _ in range(6)))
     finally:
         await pool.close()
     assert len({pid for pid, _ in pids}) == 6, "one task per worker, then a fresh one"
     assert _restarts("t-recycle") == restarts, "recycling is not a restart"
 
 
-def _sleep_each(seconds: list[float]) -> list[float]:
-    return [_sleep(s) for s in seconds]
-
-
 async def test_map_batches_spreads_work_and_isolates_an_overrunning_item() -> None:
     pool = await WorkerPool("t", 2, timeout_s=1.0).start()
     try:
-        results = await pool.map_batches(_sleep_each, [0.01, 0.01, 30, 0.01])
+        results = await pool.map_batches(tasks.sleep_each, [0.01, 0.01, 30, 0.01])
     finally:
         await pool.close()
     assert results[0] == results[1] == results[3] == 0.01
@@ -119,7 +103,7 @@ async def test_queue_time_does_not_count_against_the_deadline() -> None:
     # One worker, three tasks that each fit the deadline: the last waits two tasks' time.
     pool = await WorkerPool("t-queue", 1, timeout_s=1.0).start()
     try:
-        results = await asyncio.gather(*(pool.run(_sleep, 0.6) for _ in range(3)))
+        results = await asyncio.gather(*(pool.run(tasks.sleep, 0.6) for _ in range(3)))
     finally:
         await pool.close()
     assert results == [0.6, 0.6, 0.6]
@@ -132,12 +116,12 @@ async def test_a_hung_chunk_fails_alone_while_chunks_queued_behind_it_complete()
     try:
         before = set(pool.pids)
         hung, *others = await asyncio.gather(
-            pool.map_batches(_sleep_each, [3600, 0.2]),
-            pool.map_batches(_sleep_each, [0.2, 0.2]),
-            pool.map_batches(_sleep_each, [0.2, 0.2]),
+            pool.map_batches(tasks.sleep_each, [3600, 0.2]),
+            pool.map_batches(tasks.sleep_each, [0.2, 0.2]),
+            pool.map_batches(tasks.sleep_each, [0.2, 0.2]),
         )
         after = set(pool.pids)
-        assert await pool.run(_sleep, 0) == 0, "the pool works on"
+        assert await pool.run(tasks.sleep, 0) == 0, "the pool works on"
     finally:
         await pool.close()
     assert isinstance(hung[0], WorkerTimeout) and hung[0].reason == "timeout"
@@ -150,9 +134,9 @@ async def test_a_hung_chunk_fails_alone_while_chunks_queued_behind_it_complete()
 async def test_a_cancelled_caller_leaves_the_other_batches_alone() -> None:
     pool = await WorkerPool("t-cancel", 1, timeout_s=30).start()
     try:
-        first = asyncio.create_task(pool.map_batches(_sleep_each, [0.3]))
-        doomed = asyncio.create_task(pool.map_batches(_sleep_each, [0.3]))
-        last = asyncio.create_task(pool.map_batches(_sleep_each, [0.3]))
+        first = asyncio.create_task(pool.map_batches(tasks.sleep_each, [0.3]))
+        doomed = asyncio.create_task(pool.map_batches(tasks.sleep_each, [0.3]))
+        last = asyncio.create_task(pool.map_batches(tasks.sleep_each, [0.3]))
         await asyncio.sleep(0.1)
         doomed.cancel()
         assert await first == [0.3] and await last == [0.3]
@@ -162,10 +146,10 @@ async def test_a_cancelled_caller_leaves_the_other_batches_alone() -> None:
 
 
 async def test_close_does_not_wait_for_a_hung_worker() -> None:
-    pool = await WorkerPool("t-close", 1, timeout_s=3600).start()
+    pool = await WorkerPool("t-close", 1, timeout_s=3600, close_timeout_s=0.5).start()
     pids = pool.pids
-    hung = asyncio.create_task(pool.run(_sleep, 3600))
-    queued = asyncio.create_task(pool.run(_sleep, 0))
+    hung = asyncio.create_task(pool.run(tasks.sleep, 3600))
+    queued = asyncio.create_task(pool.run(tasks.sleep, 0))
     await asyncio.sleep(0.2)
     await asyncio.wait_for(pool.close(), 60)  # a guard only: without a deadline it never returns
     for task in (hung, queued):
