@@ -17,7 +17,7 @@ from newsflow.core.errors import FetchTimeout, PermanentError, RetriableError, T
 from newsflow.core.http import HttpClient, HttpResponse, check_status, retry_after
 from newsflow.core.settings import Settings
 
-from support.rawhttp import Handler, Request, Server, respond, serve
+from support.rawhttp import Handler, Request, Server, held, respond, serve
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -106,16 +106,6 @@ async def status(server: Server, request: Request, writer: asyncio.StreamWriter)
     if "?retry=" in request.path:
         headers["Retry-After"] = request.path.split("?retry=")[1].replace("%20", " ")
     await respond(writer, code, f"status {code}".encode(), headers)
-
-
-async def held(server: Server, request: Request, writer: asyncio.StreamWriter) -> None:
-    server.active += 1
-    server.max_active = max(server.max_active, server.active)
-    try:
-        await asyncio.sleep(0.2)
-    finally:
-        server.active -= 1
-    await respond(writer, 200, b"done")
 
 
 ROUTES: dict[str, Handler] = {
@@ -302,7 +292,7 @@ async def test_per_host_concurrency_limit(server: Server) -> None:
         started = time.monotonic()
         responses = await asyncio.gather(*(http.get(server.url("/held")) for _ in range(6)))
         elapsed = time.monotonic() - started
-    assert [r.body for r in responses] == [b"done"] * 6
+    assert [r.body for r in responses] == [b"<html><body>done</body></html>"] * 6
     assert server.max_active == 2
     assert elapsed >= 0.55, "three rounds of two"
 

@@ -28,7 +28,7 @@ from newsflow.ingest.feeds import FeedItem, ParsedFeed
 from newsflow.ingest.poller import initial_state, new_links
 from newsflow.registry import make_spec
 
-from support.rawhttp import Request, Server, respond, serve
+from support.rawhttp import Request, Server, held, respond, serve
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -38,16 +38,6 @@ def settings(**overrides: Any) -> Settings:
                                   fetch_attempts=1)
     values.update(overrides)
     return Settings(**values)
-
-
-async def held(server: Server, request: Request, writer: asyncio.StreamWriter) -> None:
-    server.active += 1
-    server.max_active = max(server.max_active, server.active)
-    try:
-        await asyncio.sleep(0.2)
-    finally:
-        server.active -= 1
-    await respond(writer, 200, b"<html><body>done</body></html>", {"Content-Type": "text/html"})
 
 
 def robots_route(text: str, status: int = 200) -> Any:

@@ -95,3 +95,14 @@ async def respond(writer: asyncio.StreamWriter, status: int, body: bytes = b"",
     head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in all_headers.items())
     writer.write(head.encode("latin-1") + b"\r\n" + body)
     await writer.drain()
+
+
+async def held(server: Server, request: Request, writer: asyncio.StreamWriter) -> None:
+    """A route that keeps each request 0.2 s, counting how many are in flight at once."""
+    server.active += 1
+    server.max_active = max(server.max_active, server.active)
+    try:
+        await asyncio.sleep(0.2)
+    finally:
+        server.active -= 1
+    await respond(writer, 200, b"<html><body>done</body></html>", {"Content-Type": "text/html"})
