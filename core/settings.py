@@ -26,7 +26,8 @@ _config_file: Path | None = None
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", frozen=True, extra="forbid",
+                                      hide_input_in_errors=True)  # errors never echo secrets
 
     # --- Kafka ----------------------------------------------------------------------------
     kafka_bootstrap: str = Field(

@@ -258,7 +258,8 @@ async def test_through_a_proxy_the_target_is_checked_and_the_proxy_allowed_apart
         async with httpx.AsyncClient(trust_env=False) as plain:
             answer = await plain.get(request.path)
         await respond(writer, answer.status_code, answer.content,
-                      {k: v for k, v in answer.headers.items() if k in ("content-type", "location")})
+                      {k: answer.headers[k] for k in ("Content-Type", "Location")
+                       if k in answer.headers})
 
     async with serve({"*": relay}, "127.0.0.4") as proxy:
         secret = "s3cret-proxy-pass"
