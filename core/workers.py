@@ -24,25 +24,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
-import os
-import pickle
-import signal
-import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.reduction import ForkingPickler
 from typing import Any, TypeVar
 
 from . import metrics
 from .errors import RetriableError
-from .pdeathsig import die_with_parent
+from .worker_process import WorkerProcess
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_CTX = multiprocessing.get_context("spawn")
 
 
 class WorkerTimeout(RetriableError):
@@ -51,102 +43,6 @@ class WorkerTimeout(RetriableError):
 
 class WorkerCrashed(RetriableError):
     reason = "internal"
-
-
-# --- inside a worker process -------------------------------------------------------------------
-
-def _worker_main(conn: Connection, parent_pid: int,
-                 initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    die_with_parent(parent_pid)
-    os.setpgrp()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        if initializer is not None:
-            initializer(*initargs)
-    except Exception as exc:
-        _reply(conn, ("error", _with_traceback(exc)))
-        return
-    _reply(conn, ("ready", os.getpid()))
-    while True:
-        try:
-            message = conn.recv()
-        except EOFError:
-            return  # the parent is gone
-        except Exception as exc:  # a task that cannot be unpickled here
-            _reply(conn, ("error", _with_traceback(exc)))
-            continue
-        if message is None:
-            return
-        fn, args = message
-        try:
-            reply = ("ok", fn(*args))
-        except Exception as exc:
-            reply = ("error", _with_traceback(exc))
-        _reply(conn, reply)
-
-
-def _with_traceback(exc: Exception) -> Exception:
-    exc.add_note("in the worker process:\n" + traceback.format_exc().rstrip())
-    return exc
-
-
-def _reply(conn: Connection, reply: tuple[str, Any]) -> None:
-    try:
-        data = ForkingPickler.dumps(reply)
-    except Exception as exc:
-        data = ForkingPickler.dumps(("error", RuntimeError(f"the result cannot be sent: {exc}")))
-    conn.send_bytes(data)
-
-
-# --- in the parent -----------------------------------------------------------------------------
-
-class _Worker:
-    """One worker process and the parent's end of its pipe.
-
-    Started from the event loop's thread: the kernel's parent-death signal is
-    tied to the thread that starts a child (:mod:`.pdeathsig`).
-    """
-
-    def __init__(self, name: str, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...]) -> None:
-        self.conn, child = _CTX.Pipe()
-        self.proc = _CTX.Process(target=_worker_main, name=f"newsflow-{name}", daemon=True,
-                                 args=(child, os.getpid(), initializer, initargs))
-        try:
-            self.proc.start()
-        finally:
-            child.close()  # the worker's end lives in the worker only: its death reads as EOF
-        self.tasks = 0
-
-    def exchange(self, message: Any) -> tuple[str, Any]:
-        """Send ``message`` (None for no message), read the reply; EOFError/OSError: it died."""
-        if message is not None:
-            try:
-                data = ForkingPickler.dumps(message)
-            except Exception as exc:  # the task cannot be sent: the worker is untouched
-                return "error", exc
-            self.conn.send_bytes(data)
-        reply = self.conn.recv_bytes()
-        try:
-            status, value = pickle.loads(reply)
-        except Exception as exc:
-            return "error", exc
-        return str(status), value
-
-    def kill(self) -> None:
-        if self.proc.exitcode is None:
-            with contextlib.suppress(OSError):
-                self.proc.kill()
-
-    def stop(self, timeout_s: float = 2.0) -> None:
-        """Ask the worker to exit, kill it after ``timeout_s``; reap it (blocking)."""
-        with contextlib.suppress(OSError):
-            self.conn.send_bytes(ForkingPickler.dumps(None))
-        self.proc.join(timeout_s)
-        self.kill()
-        self.proc.join()
-        self.conn.close()
 
 
 @dataclass(eq=False)
@@ -185,7 +81,7 @@ class WorkerPool:
         self.timeout_s = timeout_s
         self.start_timeout_s = start_timeout_s
         self.close_timeout_s = close_timeout_s
-        self._workers: list[_Worker | None] = [None] * self.size
+        self._workers: list[WorkerProcess | None] = [None] * self.size
         self._queue: asyncio.Queue[_Task | None] = asyncio.Queue()
         self._servers: list[asyncio.Task[None]] = []
         self._threads: ThreadPoolExecutor | None = None
@@ -202,7 +98,7 @@ class WorkerPool:
         self._threads = ThreadPoolExecutor(self.size, thread_name_prefix=f"pool-{self.name}")
         started = await asyncio.gather(*(self._spawn() for _ in range(self.size)),
                                        return_exceptions=True)
-        workers = [w for w in started if isinstance(w, _Worker)]
+        workers = [w for w in started if isinstance(w, WorkerProcess)]
         if len(workers) < self.size:
             await asyncio.gather(*(self._in_thread(w.stop, 0) for w in workers))
             self._threads.shutdown(wait=False)
@@ -286,7 +182,7 @@ class WorkerPool:
                 self._workers[slot] = None
                 await self._in_thread(worker.stop, 0)
 
-    async def _execute(self, worker: _Worker, task: _Task) -> bool:
+    async def _execute(self, worker: WorkerProcess, task: _Task) -> bool:
         """Run ``task`` on ``worker``; False when the worker must be replaced."""
         exchange = self._in_thread(worker.exchange, (task.fn, task.args))
         done, _ = await asyncio.wait({exchange}, timeout=self.timeout_s)
@@ -311,16 +207,19 @@ class WorkerPool:
         worker.tasks += 1
         return worker.tasks < self.max_tasks
 
-    def _restarted(self, worker: _Worker, why: str) -> None:
+    def _restarted(self, worker: WorkerProcess, why: str) -> None:
         if self._closed:
             return
         log.warning("restarting a worker", extra={"pool": self.name, "why": why,
                                                   "pid": worker.proc.pid})
         metrics.WORKER_RESTARTS.labels(self.name).inc()
 
-    async def _spawn(self) -> _Worker:
+    async def _spawn(self) -> WorkerProcess:
         """A new worker, once its initializer ran; WorkerCrashed if it cannot start."""
-        worker = _Worker(self.name, self.initializer, self.initargs)
+        try:
+            worker = WorkerProcess(self.name, self.initializer, self.initargs)
+        except Exception as exc:  # no process to be had (fork limits, memory)
+            raise WorkerCrashed(f"{self.name}: a worker could not be started: {exc!r}") from exc
         ready = self._in_thread(worker.exchange, None)
         try:
             done, _ = await asyncio.wait({ready}, timeout=self.start_timeout_s)
@@ -341,7 +240,7 @@ class WorkerPool:
             raise
         return worker
 
-    async def _replacement(self) -> _Worker:
+    async def _replacement(self) -> WorkerProcess:
         delay = 0.5
         while True:
             try:
