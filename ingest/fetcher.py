@@ -36,7 +36,7 @@ from newsflow.schemas import (
     utcnow,
 )
 
-from .article import build_article
+from .article import article_or_failure
 from .cleaner import PageInput, clean_batch
 from .download import download
 
@@ -135,13 +135,10 @@ class Fetcher:
                 outcomes[i] = Outcome(failure=response)
                 continue
             assert page is not None
-            if isinstance(page, str):
-                outcomes[i] = Outcome(failure=Failure("extract", f"{link.url}: {page}"))
+            article = article_or_failure(link, response, page, self.version)
+            if isinstance(article, Failure):
+                outcomes[i] = Outcome(failure=article)
                 continue
-            if isinstance(page, Failure):
-                outcomes[i] = Outcome(failure=Failure(page.reason, f"{link.url}: {page.error}"))
-                continue
-            article = build_article(link, response, page, self.version)
             outcomes[i] = Outcome(
                 outputs=[Output(self.topics.articles, link.article_id.encode(), encode(article),
                                 headers_for(article))],

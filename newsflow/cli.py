@@ -226,6 +226,15 @@ async def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
+    from newsflow.inspect import InspectError, inspect
+
+    try:
+        return await inspect(settings, args.target, as_json=args.json, page_url=args.url)
+    except InspectError as exc:
+        raise CliError(str(exc)) from None
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,6 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     dlq.add_arguments(sub.add_parser("dlq", help="dead letters: counts, newest entries, replay"))
 
+    inspect = sub.add_parser("inspect", help="fetch or read one page, clean and enrich it as "
+                             "the pipeline does, and show the result")
+    inspect.add_argument("target", metavar="URL|FILE")
+    inspect.add_argument("--json", action="store_true", help="the EnrichedArticle as JSON")
+    inspect.add_argument("--url", help="the address of a FILE's page (for its dates and links)")
+
     from newsflow.evaluation import kind_module, kinds
     from newsflow.evaluation.frame import add_common_arguments
 
@@ -294,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "demo": cmd_demo, "run": cmd_run, "feeds": cmd_feeds, "topics": cmd_topics, "tail": cmd_tail,
-    "eval": cmd_eval, "dlq": cmd_dlq,
+    "eval": cmd_eval, "dlq": cmd_dlq, "inspect": cmd_inspect,
 }
 
 

@@ -108,7 +108,17 @@ class Article(Message):
     authors: list[str] = Field(default_factory=list)
     published: str | None = Field(None, description="Publication time, ISO 8601")
     published_source: PublishedSource = "none"
+    modified: str | None = Field(None, description="Last modification time, ISO 8601")
     language: str | None = None
+    image: str | None = Field(None, description="The article's main image (URL)")
+    tags: list[str] = Field(default_factory=list)
+    section: str | None = None
+    partial: bool = Field(False, description="Only part of the text could be read (paywall, "
+                          "teaser): shorter than the feed's summary or marked not free")
+    field_sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where each field came from: jsonld, meta, time, link, url, html, text, "
+                    "text_recall, feed")
     content_hash: str
     discovered_at: AwareDatetime
     fetched_at: AwareDatetime

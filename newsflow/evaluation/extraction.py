@@ -105,15 +105,19 @@ def _trafilatura_metadata(html: bytes, url: str) -> str:
     return trafilatura.extract(html, url=url, with_metadata=True) or ""
 
 
-def _run(fn: Callable[[bytes, str], str], pages: list[tuple[str, str, str, bytes]],
-         progress: Progress) -> tuple[list[str], float]:
-    fn(pages[0][3], pages[0][1])  # first-call costs (imports, lazy data) are not per page
-    outputs = []
-    elapsed = 0.0
+def _run(fns: list[Callable[[bytes, str], str]], pages: list[tuple[str, str, str, bytes]],
+         progress: Progress) -> tuple[list[list[str]], list[float]]:
+    """Each function's outputs and total seconds; page by page, in turn, so load spikes on a
+    shared machine fall on all of them alike."""
+    for fn in fns:
+        fn(pages[0][3], pages[0][1])  # first-call costs (imports, lazy data) are not per page
+    outputs: list[list[str]] = [[] for _ in fns]
+    elapsed = [0.0] * len(fns)
     for _, url, _, html in pages:
-        started = time.perf_counter()
-        outputs.append(fn(html, url))
-        elapsed += time.perf_counter() - started
+        for i, fn in enumerate(fns):
+            started = time.perf_counter()
+            outputs[i].append(fn(html, url))
+            elapsed[i] += time.perf_counter() - started
         progress.advance()
     return outputs, elapsed
 
@@ -122,10 +126,9 @@ def evaluate(path: Path, args: argparse.Namespace, progress: Progress) -> Result
     pages = load(path)
     if not pages:
         raise FileNotFoundError(f"{path}: no pages in ground-truth.json")
-    progress.start(3 * len(pages))
-    ours, ours_s = _run(_newsflow, pages, progress)
-    base, _ = _run(_trafilatura, pages, progress)
-    _, speed_s = _run(_trafilatura_metadata, pages, progress)
+    progress.start(len(pages))
+    (ours, base, _), (ours_s, _, speed_s) = _run(
+        [_newsflow, _trafilatura, _trafilatura_metadata], pages, progress)
     progress.finish()
     ours_pr, base_pr, details = [], [], []
     for (page_id, _, truth, _), mine, theirs in zip(pages, ours, base, strict=True):
