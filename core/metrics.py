@@ -23,12 +23,12 @@ SKIP_REASONS = ("unlinked", "too_old")
 #: (``dlq.reason``), the metrics and ``newsflow dlq`` share. Add a name here, never ad hoc.
 #:
 #: - ``invalid``: the input does not decode into its message type (a poison message);
-#: - ``fetch``: the page could not be fetched (HTTP status, connection, not a web page);
+#: - ``fetch``: the page could not be fetched (HTTP status, connection);
 #: - ``timeout``: a fetch or a worker task ran out of time;
 #: - ``too_large``: a body or an output over its size limit;
 #: - ``forbidden_address``: the link resolves to an address the HTTP guard refuses;
 #: - ``robots``: robots.txt disallows the link;
-#: - ``not_article``: the page is not an article (paywall stub, consent wall, index page, …);
+#: - ``not_article``: the page is not an article (paywall stub, consent wall, index page, PDF, …);
 #: - ``extract``: no main text could be extracted;
 #: - ``enrich``: enrichment failed;
 #: - ``produce``: an output was refused by the broker for good;

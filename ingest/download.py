@@ -17,7 +17,9 @@ from newsflow.core.http import HttpClient, HttpResponse, check_status
 from newsflow.core.runtime import Failure
 from newsflow.core.settings import Settings
 
-#: Content types the cleaner may be handed; anything else fails with reason ``fetch``.
+from .pagekind import content_kind
+
+#: Content types the cleaner may be handed; anything else is ``not_article`` (its kind: pdf, non_html).
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
@@ -38,7 +40,8 @@ async def download(
             metrics.FETCH_BYTES.observe(len(response.body))
             check_status(response)
             if response.content_type not in HTML_TYPES:
-                raise PermanentError(f"not a web page: {response.content_type}", reason="fetch")
+                return Failure("not_article", f"{url}: not a web page: {response.content_type}",
+                               attempt, {"kind": content_kind(response.content_type)})
             return response
         except PermanentError as exc:
             return Failure(exc.reason, f"{url}: {exc}", attempt)

@@ -23,8 +23,10 @@ KINDS = ("pdf", "non_html", "challenge", "consent", "paywall", "video", "index",
 MIN_TEXT_CHARS = 100
 #: Below this, a page that looks like a wall, a stub or a list is taken for one.
 SHORT_TEXT_CHARS = 1200
-#: Share of a page's text inside links above which it is a list of links.
-LINK_SHARE = 0.6
+#: A bot check or block page says a sentence or two, no more.
+CHALLENGE_TEXT_CHARS = 600
+#: Share of the main text made of link texts above which the page is a list of links.
+LINKED_SHARE = 0.5
 
 _MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"RIFF", b"OggS", b"ID3",
           b"\x1f\x8b", b"\x00\x00\x00", b"fLaC", b"\x1aE\xdf\xa3", b"wOF")
@@ -49,6 +51,11 @@ _INDEX_PATH = re.compile(r"/(tags?|category|categories|topics?|section|sections|
                          r"|search|archives?)(/|$)", re.I)
 
 
+def content_kind(content_type: str) -> str:
+    """The kind of a body by its declared media type (one the cleaner is not given)."""
+    return "pdf" if content_type.endswith("/pdf") else "non_html"
+
+
 def sniff_bytes(body: bytes) -> str | None:
     """``pdf`` or ``non_html`` for bodies that are plainly not a web page, else None."""
     head = body[:1024].lstrip()
@@ -65,13 +72,15 @@ def page_kind(text: str, meta: PageMeta, tree: HtmlElement, raw: bytes, url: str
               title: str | None) -> str | None:
     """The kind of non-article page this is, or None for an article."""
     article = bool(meta.types & ARTICLE_TYPES) or meta.og_type == "article"
-    if not article and not meta.has_article_signals() and text and linked_share(text, tree) > 0.5:
+    if not article and not meta.has_article_signals() and text and linked_share(text, tree) > LINKED_SHARE:
         return "index"
     if len(text) >= SHORT_TEXT_CHARS:
         return None
     words = f"{title or ''}\n{text}"
-    if _CHALLENGE_MARKUP.search(raw[:200_000]) or _CHALLENGE_TEXT.search(words[:2000]) \
-            and len(text) < 600:
+    # Protected sites carry challenge scripts on ordinary pages too: only a page with next
+    # to no text of its own is a challenge.
+    if len(text) < CHALLENGE_TEXT_CHARS and (_CHALLENGE_TEXT.search(words[:2000])
+                                            or _CHALLENGE_MARKUP.search(raw[:200_000])):
         return "challenge"
     host = url.split("//", 1)[-1].split("/", 1)[0].lower()
     if host.startswith(("consent.", "privacy.", "guce.")) \

@@ -62,13 +62,15 @@ def site() -> Iterator[str]:
     items = "".join(
         f"<item><title>{t}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
         f"<pubDate>Sun, 01 Jun 2025 12:00:00 +0000</pubDate></item>"
-        for t, p in (("Light rail", "/2025/06/01/light-rail"), ("Budget", "/2025/06/01/budget")))
+        for t, p in (("Light rail", "/2025/06/01/light-rail"), ("Budget", "/2025/06/01/budget"),
+                     ("Report", "/2025/06/01/report.pdf")))
     pages.update({
         "/feed.xml": ("application/rss+xml", f'<?xml version="1.0"?><rss version="2.0">'
                       f"<channel><title>Local</title><link>{base}/</link>{items}</channel></rss>"
                       .encode()),
         "/2025/06/01/light-rail": ("text/html; charset=utf-8", ARTICLE.encode()),
         "/2025/06/01/budget": ("text/html; charset=utf-8", STUB.encode()),
+        "/2025/06/01/report.pdf": ("application/pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"),
     })
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -123,7 +125,7 @@ async def test_a_page_that_is_no_article_is_dead_lettered_with_its_kind_and_neve
     factory = KafkaFactory(settings, settings.kafka_bootstrap)
     for _ in range(100):
         dlq = await read_all(factory, pipeline.topics.dlq)
-        if dlq:
+        if len(dlq) >= 2:
             break
         await asyncio.sleep(0.1)
     articles = await read_all(factory, pipeline.topics.articles)
@@ -131,8 +133,10 @@ async def test_a_page_that_is_no_article_is_dead_lettered_with_its_kind_and_neve
     assert [v["url"] for v in enriched] == [f"{site}/2025/06/01/light-rail"]
     assert enriched[0]["published"] == STAMP
     assert enriched[0]["field_sources"]["published"] == "jsonld"
-    assert len(dlq) == 1
-    headers = {k: v.decode() for k, v in dlq[0].headers}
-    assert headers["dlq.reason"] == "not_article" and headers["dlq.kind"] == "paywall"
-    assert headers["dlq.stage"] == "fetch" and headers["dlq.published"] == STAMP
-    assert orjson.loads(dlq[0].value)["url"] == f"{site}/2025/06/01/budget"
+    assert len(dlq) == 2
+    letters = {orjson.loads(r.value)["url"]: {k: v.decode() for k, v in r.headers} for r in dlq}
+    stub = letters[f"{site}/2025/06/01/budget"]
+    assert stub["dlq.reason"] == "not_article" and stub["dlq.kind"] == "paywall"
+    assert stub["dlq.stage"] == "fetch" and stub["dlq.published"] == STAMP
+    pdf = letters[f"{site}/2025/06/01/report.pdf"]
+    assert pdf["dlq.reason"] == "not_article" and pdf["dlq.kind"] == "pdf"

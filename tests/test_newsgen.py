@@ -71,7 +71,7 @@ def test_the_cleaner_extracts_the_article_and_leaves_the_page_around_it() -> Non
         assert "Reply" not in page.text and "Advertisement" not in page.text
         assert page.title == a.title
         assert page.canonical_url == a.url
-        assert page.date == a.published.date().isoformat()
+        assert page.date == a.published.isoformat(), "the full timestamp, with its offset"
         assert len(page.text.split()) < a.words * 1.2
 
 

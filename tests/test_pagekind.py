@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,13 @@ def test_an_article_with_a_cookie_banner_and_a_subscribe_box_is_an_article() -> 
     extra = ("<div class='cookie-banner'>We use cookies. Accept all. Privacy settings.</div>"
              "<aside><p>Already a subscriber? Log in to read more.</p></aside>")
     assert kind_of(article_page(paragraphs=PARAGRAPHS * 3, body_extra=extra)) is None
+
+
+def test_the_kinds_are_the_ones_the_dead_letter_contract_names() -> None:
+    import yaml
+
+    from newsflow.ingest.pagekind import KINDS
+
+    doc = yaml.safe_load((Path(__file__).parents[1] / "schemas" / "asyncapi.yaml").read_text())
+    headers = doc["components"]["schemas"]["DeadLetterHeaders"]["properties"]
+    assert headers["dlq.kind"]["enum"] == list(KINDS)
