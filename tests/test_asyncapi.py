@@ -168,7 +168,9 @@ def test_dead_letter_headers_are_those_the_runtime_writes(
     headers = _deref(doc, message["headers"])
     dlq_names = [k for k, _ in written.headers if k.startswith("dlq.")]
     assert set(headers["required"]) == set(dlq_names)
-    assert set(headers["properties"]) == {k for k, _ in written.headers}
+    detailed = dead_letter(record, "fetch", Failure("not_article", "a paywall stub", detail={
+        "kind": "paywall", "published": "2025-06-01"}), topics.dlq)
+    assert set(headers["properties"]) == {k for k, _ in [*written.headers, *detailed.headers]}
     assert headers["properties"]["dlq.stage"]["enum"] == list(metrics.STAGES)
     assert headers["properties"]["dlq.reason"]["enum"] == list(metrics.FAIL_REASONS)
     for name, value in written.headers:
