@@ -72,13 +72,16 @@ async def fetch(settings: Settings, target: str, page_url: str | None) -> HttpRe
         if isinstance(response, Failure):
             raise InspectError(f"{response.reason}: {response.error}")
         return response
-    return read_page(Path(target), page_url)
+    return read_page(Path(target), page_url, settings.http_max_bytes)
 
 
-def read_page(path: Path, page_url: str | None) -> HttpResponse:
+def read_page(path: Path, page_url: str | None, max_bytes: int) -> HttpResponse:
     """A page saved in a file, as if fetched from ``page_url`` (else its ``file:`` URL)."""
     if not path.is_file():
         raise InspectError(f"{path}: no such file (or give an http(s) URL)")
+    if path.stat().st_size > max_bytes:
+        raise InspectError(f"too_large: {path}: {path.stat().st_size} bytes, the limit for a "
+                           f"page is {max_bytes} (NEWSFLOW_HTTP_MAX_BYTES)")
     url = page_url or path.resolve().as_uri()
     return HttpResponse(200, url, httpx.Headers({"content-type": "text/html"}),
                         path.read_bytes(), 0.0)

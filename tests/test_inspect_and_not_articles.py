@@ -63,7 +63,7 @@ def site() -> Iterator[str]:
         f"<item><title>{t}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
         f"<pubDate>Sun, 01 Jun 2025 12:00:00 +0000</pubDate></item>"
         for t, p in (("Light rail", "/2025/06/01/light-rail"), ("Budget", "/2025/06/01/budget"),
-                     ("Report", "/2025/06/01/report.pdf")))
+                     ("Report", "/2025/06/01/report.pdf"), ("Huge", "/2025/06/01/huge")))
     pages.update({
         "/feed.xml": ("application/rss+xml", f'<?xml version="1.0"?><rss version="2.0">'
                       f"<channel><title>Local</title><link>{base}/</link>{items}</channel></rss>"
@@ -71,6 +71,7 @@ def site() -> Iterator[str]:
         "/2025/06/01/light-rail": ("text/html; charset=utf-8", ARTICLE.encode()),
         "/2025/06/01/budget": ("text/html; charset=utf-8", STUB.encode()),
         "/2025/06/01/report.pdf": ("application/pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"),
+        "/2025/06/01/huge": ("text/html", article_page(paragraphs=PARAGRAPHS * 400).encode()),
     })
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -118,14 +119,24 @@ async def test_inspect_says_why_a_page_would_not_be_published(
         await inspect(make_settings(), "/nonexistent/page.html", out=out, err=err)
 
 
+async def test_inspect_keeps_the_size_limit_for_files(tmp_path: Path,
+                                                      make_settings: Callable[..., Settings]
+                                                      ) -> None:
+    path = tmp_path / "huge.html"
+    path.write_text(article_page(paragraphs=PARAGRAPHS * 400))
+    with pytest.raises(InspectError, match="too_large"):
+        await inspect(make_settings(http_max_bytes=100_000), str(path), out=io.StringIO(),
+                      err=io.StringIO())
+
+
 async def test_a_page_that_is_no_article_is_dead_lettered_with_its_kind_and_never_enriched(
         site: str, make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings()
+    settings = make_settings(http_max_bytes=100_000)
     pipeline, enriched = await run_pipeline_until(settings, [f"{site}/feed.xml"], "enriched", 1)
     factory = KafkaFactory(settings, settings.kafka_bootstrap)
     for _ in range(100):
         dlq = await read_all(factory, pipeline.topics.dlq)
-        if len(dlq) >= 2:
+        if len(dlq) >= 3:
             break
         await asyncio.sleep(0.1)
     articles = await read_all(factory, pipeline.topics.articles)
@@ -133,10 +144,11 @@ async def test_a_page_that_is_no_article_is_dead_lettered_with_its_kind_and_neve
     assert [v["url"] for v in enriched] == [f"{site}/2025/06/01/light-rail"]
     assert enriched[0]["published"] == STAMP
     assert enriched[0]["field_sources"]["published"] == "jsonld"
-    assert len(dlq) == 2
+    assert len(dlq) == 3
     letters = {orjson.loads(r.value)["url"]: {k: v.decode() for k, v in r.headers} for r in dlq}
     stub = letters[f"{site}/2025/06/01/budget"]
     assert stub["dlq.reason"] == "not_article" and stub["dlq.kind"] == "paywall"
     assert stub["dlq.stage"] == "fetch" and stub["dlq.published"] == STAMP
     pdf = letters[f"{site}/2025/06/01/report.pdf"]
     assert pdf["dlq.reason"] == "not_article" and pdf["dlq.kind"] == "pdf"
+    assert letters[f"{site}/2025/06/01/huge"]["dlq.reason"] == "too_large"
