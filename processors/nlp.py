@@ -29,9 +29,9 @@ def load_model(name: str) -> None:
 
     _nlp = spacy.load(name, exclude=_EXCLUDE)
     _nlp("Warm up.")
-    from .entities import gazetteer
+    from .gazetteer import warm_up
 
-    gazetteer()
+    warm_up()
 
 
 def model_info(name: str) -> tuple[str, str]:
@@ -127,7 +127,7 @@ def analyse_doc(doc: Any, published: str | None, title: str | None = None,
     dates = _dates(doc.text, published, hints, errors)
     # A span the date tagger normalised is a date, whatever label the model gave it.
     named = [s for s in spans if not any(d.start < s.end and s.start < d.end for d in dates)]
-    found = entities(doc.text, refine(doc.text, named), title)
+    found = entities(doc.text, refine(doc.text, named, [(d.start, d.end) for d in dates]), title)
     return {"entities": found, "entities_skipped": None,
             "dates": [d.model_dump() for d in dates], "errors": errors}
 
