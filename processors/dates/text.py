@@ -63,7 +63,8 @@ def future_cue(ctx: Ctx, pos: int) -> bool:
 #: forecast ("The vote is on Monday", "Forecasters expect rain on Friday").
 AHEAD_WORDS = frozenset(
     """
-    will would shall 'll ’ll won't won’t wo going is are am expect expects forecast forecasts
+    will would shall 'll ’ll won't won’t wo going is are am expect expects expected forecast
+    forecasts
     forecaster forecasters predict predicts due scheduled plans plan intends intend begins
     starts opens closes meets resumes ends runs takes faces hosts returns arrives leaves
     visits holds upcoming
