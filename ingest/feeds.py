@@ -120,7 +120,11 @@ def parse_feed(body: bytes, url: str, content_type: str = "", headers: dict[str,
     response_headers["content-location"] = url
     if content_type:
         response_headers.setdefault("content-type", content_type)
-    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    try:
+        parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    except Exception as exc:  # feedparser's own failures on hostile bytes (found by fuzzing:
+        # an encoding name with a NUL byte or a non-UTF-8 byte) are this feed's fault
+        raise FeedParseError(f"feed parser failed: {type(exc).__name__}: {exc}") from exc
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise FeedParseError(f"not a feed: {problem or 'no RSS, Atom or RDF root element'}")

@@ -54,7 +54,7 @@ def _readings(body: bytes, charset: str | None) -> list[str]:
     for name in dict.fromkeys(n.lower() for n in names):
         try:
             texts.append(body.decode(name, "replace"))
-        except LookupError:
+        except (LookupError, ValueError):  # no such codec, or a name no codec can have
             continue
     return texts
 

@@ -207,6 +207,12 @@ def test_a_valid_feed_without_items_is_empty_not_an_error() -> None:
 
 
 HOSTILE = {
+    # Found by fuzzing: feedparser raised UnicodeDecodeError / ValueError on these.
+    "NUL in the declared encoding": b'<?xml version="1.0" encoding="\x00tf-8"?><rss version='
+                                    b'"2.0"><channel><title>t</title></channel></rss>',
+    "non-UTF-8 declared encoding": b'<?xml version="1.0" encoding="\x80"?><rss version="2.0">'
+                                   b"<channel><item><link>https://example.com/a</link></item>"
+                                   b"</channel></rss>",
     "unicode digits in ttl": (
         '<rss version="2.0"><channel><title>t</title><ttl>²</ttl>'
         "<item><link>https://example.com/a</link></item></channel></rss>"
