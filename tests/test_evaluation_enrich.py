@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newsflow.evaluation import dates, entities, seed
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -104,7 +106,8 @@ def test_eval_dates_command(tmp_path: Path) -> None:
 def test_eval_seed_command() -> None:
     summary, _ = run_eval("seed", str(FIXTURES / "seed"))
     assert summary["set"] == "seed"
-    assert summary["entities_total"] == 19 and summary["timex_total"] == 10
+    assert (summary["entities_found"], summary["entities_total"]) == (19, 19)
+    assert (summary["timex_correct"], summary["timex_total"]) == (10, 10)
 
 
 def test_eval_on_a_file_of_the_wrong_kind_is_one_line(tmp_path: Path) -> None:
@@ -114,3 +117,14 @@ def test_eval_on_a_file_of_the_wrong_kind_is_one_line(tmp_path: Path) -> None:
                           capture_output=True, timeout=60, cwd="/")
     assert proc.returncode != 0
     assert b"Traceback" not in proc.stderr and b"not a TimeML file" in proc.stderr
+
+
+@pytest.mark.slow
+def test_the_seed_record_of_the_demo_has_every_gold_entity_and_timex() -> None:
+    proc = subprocess.run([sys.executable, "-m", "newsflow.cli", "demo", "--json", "--limit",
+                           "10"], capture_output=True, timeout=240, cwd="/")
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    [record] = [r for r in records if "kalbajar" in r["url"]]
+    gold = json.loads((FIXTURES / "seed" / "trend-kalbajar.gold.json").read_text())
+    assert seed.match(gold, record) == ([], [])
