@@ -153,7 +153,7 @@ def _time_stamps(tree: HtmlElement) -> tuple[list[Stamp], list[Stamp], list[Stam
                 or classes & _PUBLISHED_CLASSES:
             target, source = published, "time"
         else:
-            target, source = other, "time_any"
+            target, source = other, "time"
         found = stamp(value, source)
         if found is not None:
             target.append(found)

@@ -2,8 +2,11 @@
 
 A value is kept as the source wrote it: a full timestamp keeps its own UTC
 offset (or none, when the source gave none); a date-only value stays a date.
-Candidates come in order of trust (see :data:`PUBLISHED_ORDER`); the first
-plausible one decides the day, and a date-only winner takes the time and
+Candidates come in order of trust: the URL's date, JSON-LD ``datePublished``,
+``<meta>`` publication tags, a ``<time>`` marked as the publication time, the
+date search over the whole page (htmldate, run only when none of those has a
+date), any other ``<time datetime>`` of the article, the feed item's date. The
+first plausible one decides the day, and a date-only winner takes the time and
 offset of any full timestamp on the same day, so a date-only source never
 overrides a full one. Future dates and dates before the web are rejected in
 favour of the next source.
@@ -23,10 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-#: The sources of a publication time, most trusted first. ``time`` is a ``<time>``
-#: element marked as the publication time; ``time_any`` any other ``<time datetime>``
-#: in the article; ``text`` the date search over the whole page (htmldate).
-PUBLISHED_ORDER = ("url", "jsonld", "meta", "time", "text", "time_any", "feed")
 #: No news page on the web is older than this.
 EARLIEST = date(1995, 1, 1)
 #: Clocks disagree and time zones run ahead of UTC: a little of the future is allowed.

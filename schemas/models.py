@@ -118,7 +118,7 @@ class Article(Message):
     field_sources: dict[str, str] = Field(
         default_factory=dict,
         description="Where each field came from: jsonld, meta, time, link, url, html, text, "
-                    "text_recall, feed")
+                    "text_fallback, feed")
     content_hash: str
     discovered_at: AwareDatetime
     fetched_at: AwareDatetime
