@@ -3,7 +3,7 @@
 The page is downloaded by the fetch stage's own :func:`~newsflow.ingest.download.download`
 (so the HTTP client's address guard and limits apply) or read from a file; it is cleaned
 by the function the fetch stage's workers run, made an Article by the same function, and
-enriched by the function the enrich stage's workers run. The result goes to stdout (the
+enriched by the enrich stage's own processor (its worker function run in this process). The result goes to stdout (the
 EnrichedArticle as JSON with ``--json``, else a readable view with each field's source);
 the time each step took goes to stderr.
 """
@@ -12,27 +12,23 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import httpx
+from aiokafka import ConsumerRecord
 
 from newsflow.core.http import HttpResponse, make_http_client
 from newsflow.core.runtime import Failure
 from newsflow.core.settings import Settings
+from newsflow.core.topics import Topics
+from newsflow.core.workers import WorkerPool
 from newsflow.ingest.article import article_or_failure
 from newsflow.ingest.cleaner import PageInput, clean_batch, warm_up
 from newsflow.ingest.download import download
-from newsflow.schemas import (
-    Article,
-    DateMention,
-    EnrichedArticle,
-    Entity,
-    Link,
-    article_id,
-    utcnow,
-)
+from newsflow.schemas import Article, EnrichedArticle, Link, article_id, encode, headers_for, utcnow
 
 #: The fields of the readable view, in order (then the text's length, entities, dates, text).
 SHOWN_FIELDS = ("title", "url", "canonical_url", "published", "modified", "authors",
@@ -87,20 +83,31 @@ def read_page(path: Path, page_url: str | None, max_bytes: int) -> HttpResponse:
                         path.read_bytes(), 0.0)
 
 
-def enrich(settings: Settings, article: Article) -> EnrichedArticle:
-    """The enrich stage's analysis of one article, in this process."""
+class InProcessPool:
+    """A worker pool's ``map_batches``, run in this process (one page needs no workers)."""
+
+    async def map_batches(self, fn: Callable[[list[Any]], list[Any]], items: list[Any]) -> list[Any]:
+        return fn(list(items))
+
+
+async def enrich(settings: Settings, article: Article) -> EnrichedArticle | Failure:
+    """The enrich stage's processor on one article, its worker function run here."""
     from newsflow.pipeline import provenance
-    from newsflow.processors.nlp import analyse_batch, load_model
+    from newsflow.processors.enricher import Enricher
+    from newsflow.processors.nlp import load_model
 
     load_model(settings.enrich_model)
-    [result] = analyse_batch([(article.text, article.published)])
-    return EnrichedArticle(
-        **article.model_dump(),
-        entities=[Entity(**e) for e in result["entities"]],
-        dates=[DateMention(**d) for d in result["dates"]],
-        enriched_at=utcnow(),
-        provenance=provenance(settings),
-    )
+    topics = Topics.from_settings(settings)
+    enricher = Enricher(cast(WorkerPool, InProcessPool()), topics, provenance(settings))
+    value = encode(article)
+    record = ConsumerRecord(topic=topics.articles, partition=0, offset=0, timestamp=0,
+                            timestamp_type=0, key=article.article_id.encode(), value=value,
+                            checksum=None, serialized_key_size=len(article.article_id),
+                            serialized_value_size=len(value), headers=headers_for(article))
+    [outcome] = await enricher.process([record])
+    if outcome.failure is not None:
+        return outcome.failure
+    return EnrichedArticle.model_validate_json(outcome.outputs[0].value)
 
 
 async def inspect(settings: Settings, target: str, *, as_json: bool = False,
@@ -130,8 +137,12 @@ async def inspect(settings: Settings, target: str, *, as_json: bool = False,
         err.write(f"newsflow inspect: not published: {result.reason}{detail}: {result.error}\n")
         return 1
     steps.start()
-    enriched = enrich(settings, result)
+    enriched = await enrich(settings, result)
     steps.done("enrich (with model load)")
+    if isinstance(enriched, Failure):
+        err.write(steps.line() + "\n")
+        err.write(f"newsflow inspect: not enriched: {enriched.reason}: {enriched.error}\n")
+        return 1
     out.write(enriched.model_dump_json() + "\n" if as_json else readable(enriched))
     out.flush()
     err.write(steps.line() + "\n")
