@@ -221,7 +221,7 @@ async def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         run_eval(args.kind, args)
-    except (FileNotFoundError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # unreadable gold data: one line, no traceback
         raise CliError(str(exc), EXIT_USAGE) from None
     return 0
 

@@ -92,3 +92,15 @@ def test_baselines_reproduce_the_reference_figures() -> None:
     summary = orjson.loads(proc.stdout.decode().splitlines()[-1])
     assert summary["n"] == 150
     assert summary["baseline"]["accuracy"] == pytest.approx(0.873, abs=0.005)
+
+
+def test_eval_of_a_broken_folder_is_one_line(tmp_path: Path) -> None:
+    folder = write_extraction_folder(tmp_path / "gold", {
+        "a1": ("https://example.org/news/a1", article_page(), "text")})
+    (folder / "html" / "a1.html.gz").write_bytes(b"not gzip at all")
+    proc = run_cli("eval", "extraction", str(folder))
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().count("\n") == 0, proc.stderr.decode()
+    (folder / "ground-truth.json").write_text("{broken")
+    proc = run_cli("eval", "extraction", str(folder))
+    assert proc.returncode == 2 and proc.stderr.decode().strip().count("\n") == 0

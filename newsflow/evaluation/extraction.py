@@ -16,7 +16,6 @@ averages.
 from __future__ import annotations
 
 import argparse
-import gzip
 import re
 import time
 from collections import Counter
@@ -26,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from .frame import Progress, Result
+from .frame import Progress, Result, read_gz
 
 HELP = "main text against a ground-truth folder (ground-truth.json + html/<id>.html.gz)"
 SHINGLE = 4
@@ -82,7 +81,7 @@ def load(path: Path) -> list[tuple[str, str, str, bytes]]:
         if not html_path.is_file():
             raise FileNotFoundError(f"{html_path}: missing page for id {page_id}")
         pages.append((page_id, item.get("url") or "", item.get("articleBody") or "",
-                      gzip.decompress(html_path.read_bytes())))
+                      read_gz(html_path)))
     return pages
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import sys
 import time
 from dataclasses import dataclass, field
@@ -86,3 +87,11 @@ def run_eval(kind: str, args: argparse.Namespace, out: TextIO | None = None) -> 
     out.write(orjson.dumps(result.summary).decode() + "\n")
     out.flush()
     return result.summary
+
+
+def read_gz(path: Path) -> bytes:
+    """A gzip-compressed gold file's bytes; a broken one is a one-line ``ValueError``."""
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{path}: cannot be read as gzip: {exc}") from None

@@ -12,13 +12,12 @@ Score: the share of pages whose date equals the label (a missing date is wrong).
 from __future__ import annotations
 
 import argparse
-import gzip
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from .frame import Progress, Result
+from .frame import Progress, Result, read_gz
 
 HELP = "publication dates against a labelled folder (labels.json + html/<file>.gz)"
 
@@ -33,7 +32,7 @@ def load(path: Path) -> list[tuple[str, str, bytes]]:
         html_path = root / "html" / f"{item['file']}.gz"
         if not html_path.is_file():
             raise FileNotFoundError(f"{html_path}: missing page for {url}")
-        pages.append((url, str(item["date"]), gzip.decompress(html_path.read_bytes())))
+        pages.append((url, str(item["date"]), read_gz(html_path)))
     return pages
 
 
