@@ -218,20 +218,33 @@ _CAPITAL_WORD_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ ]\Z")
 def _propagate(text: str, mentions: list[_Mention], avoid: list[_Extent]) -> list[_Mention]:
     """Other occurrences of the names found, where the model missed them: the same words,
     not inside a longer capitalised name, not on a date. They carry no vote of their own."""
-    taken: list[_Extent] = [*mentions, *avoid]
+    taken = bytearray(len(text) + 1)
+    for t in [*mentions, *avoid]:
+        taken[t.start:t.end] = b"\x01" * (t.end - t.start)
     found: list[_Mention] = []
     for surface, label in {text[m.start:m.end]: m.label for m in mentions}.items():
         if len(surface) < 3 or not surface[0].isupper():
             continue
-        for hit in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w-]|[ ][A-Z])", text):
-            new = _Mention(hit.start(), hit.end(), label, 0)
-            if any(_overlaps(new, t) for t in taken):
+        at = text.find(surface)
+        while at >= 0:
+            end = at + len(surface)
+            hit, at = at, text.find(surface, at + 1)
+            if taken.find(1, hit, end) >= 0 or _glued(text, hit, end):
                 continue
-            if _CAPITAL_WORD_BEFORE.search(text, max(0, hit.start() - 30), hit.start()):
+            if _CAPITAL_WORD_BEFORE.search(text, max(0, hit - 30), hit):
                 continue
-            found.append(new)
-            taken.append(new)
+            found.append(_Mention(hit, end, label, 0))
+            taken[hit:end] = b"\x01" * (end - hit)
     return found
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] part of a longer word, or followed by another capitalised word?"""
+    before = text[start - 1] if start else " "
+    after = text[end:end + 2]
+    if before.isalnum() or before in "-_" or (after[:1].isalnum() or after[:1] in "-_"):
+        return True
+    return after[:1] == " " and after[1:2].isupper()
 
 
 def refine(text: str, spans: Iterable[Span], avoid: Iterable[tuple[int, int]] = ()) -> list[Span]:

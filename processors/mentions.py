@@ -62,6 +62,18 @@ def _base_place(form: str) -> str:
     return form
 
 
+def _contains_words(haystack: str, words: str) -> bool:
+    """Does ``haystack`` contain ``words`` as whole words?"""
+    at = haystack.find(words) if words else -1
+    while at >= 0:
+        end = at + len(words)
+        if (at == 0 or not haystack[at - 1].isalnum()) and (
+                end == len(haystack) or not haystack[end].isalnum()):
+            return True
+        at = haystack.find(words, at + 1)
+    return False
+
+
 def lead_end(text: str) -> int:
     """End of the lead: the first paragraph long enough to be prose (not a dateline)."""
     pos = 0
@@ -146,8 +158,7 @@ def entities(text: str, spans: Iterable[Span], title: str | None = None) -> list
         name = _canonical(g.forms, label)
         # The first mention in the canonical form: ``text[start:end] == name``.
         first = next((m for m in mentions if " ".join(m[2].split()) == name), mentions[0])
-        in_title = bool(title_key) and any(
-            re.search(rf"(?<!\w){re.escape(normal_form(f))}(?!\w)", title_key) for f in g.forms)
+        in_title = any(_contains_words(title_key, normal_form(f)) for f in g.forms)
         out.append({
             "text": name, "label": label, "start": first[0], "end": first[1],
             "count": len(mentions),

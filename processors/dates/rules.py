@@ -259,3 +259,27 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (rx(rf"\b{MONTH_G}"), h_month_only),
     (rx(r"(?<![\w$€£#/.,:+])(?P<y>1[0-9]{3}|20[0-9]{2})(?![\w%]|[.,:][0-9])"), h_year),
 ]
+
+#: Words without which a rule cannot match (any one of them, lower-case): a text that has
+#: none of them skips the rule's pattern, which would otherwise be tried at every word.
+NEEDS: dict[Handler, tuple[str, ...]] = {
+    h_half_unit: ("half",),
+    h_half: ("half",),
+    h_frequency: ("once", "twice", "thrice", "times"),
+    h_century: ("century",),
+    h_set_adverb: ("daily", "weekly", "monthly", "yearly", "annually", "hourly", "nightly",
+                   "quarterly", "fortnightly", "per"),
+    h_holiday: ("christmas", "year", "halloween", "valentine"),
+    h_quarter: ("quarter",),
+    h_season_year: ("spring", "summer", "autumn", "fall", "winter"),
+    h_year_phrase: ("year",),
+    h_ago: ("ago", "now", "hence", "earlier", "before"),
+    h_every: ("every", "each"),
+    h_weekends: ("weekends",),
+    h_the_weekend: ("weekend",),
+    h_period_edge: ("beginning", "start", "middle", "end", "close"),
+    h_oclock: ("clock",),
+    h_named_time: ("noon", "midday", "midnight"),
+    h_span_duration: ("past", "last", "next", "coming", "previous", "first", "final",
+                      "following", "preceding", "remaining", "ensuing"),
+}

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_right, insort
 
 from .context import Cand, Ctx, norm_key, rx
-from .rules import RULES
+from .rules import NEEDS, RULES
 from .text import BLANK_LINE
 
 PRE_DATE_MOD = rx(
@@ -50,7 +50,11 @@ def extend(c: Cand, ctx: Ctx) -> None:
 
 def scan(ctx: Ctx) -> list[Cand]:
     out: list[Cand] = []
+    low = ctx.text[ctx.lo:ctx.hi].casefold()
     for prio, (pattern, handler) in enumerate(RULES):
+        needs = NEEDS.get(handler)
+        if needs and not any(word in low for word in needs):
+            continue
         for m in pattern.finditer(ctx.text, ctx.lo, ctx.hi):
             if "\n" in m.group() and BLANK_LINE.search(m.group()):
                 continue

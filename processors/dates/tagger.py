@@ -98,6 +98,7 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) ->
     ctx = Ctx(text, ref, ref_dt, relaxed=False, lo=0, hi=len(text))
     cands = scan(ctx)
     n_rules = len(RULES)
+    covered = [(c.start, c.end) for c in cands]
     for hint in hints or ():
         try:
             s, e, label = int(hint[0]), int(hint[1]), str(hint[2]).upper()
@@ -105,6 +106,8 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) ->
             continue
         if label not in HINT_LABELS or not 0 <= s < e <= len(text):
             continue
+        if any(a <= s and e <= b for a, b in covered):
+            continue  # inside a span the tagger found itself: the hint cannot win
         c = whole_span(text, ref, ref_dt, s, e)
         if c is not None:
             c.prio += n_rules  # on an exact tie the tagger's own reading wins
