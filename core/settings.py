@@ -90,7 +90,7 @@ class Settings(BaseSettings):
         "no_proxy", "newsflow_no_proxy"), description="Hosts reached without the proxy (NO_PROXY)")
     http_ca_bundle: Path | None = Field(None, description="CA bundle (PEM) instead of the default")
     http_max_ratio: float = Field(
-        100.0, gt=1, description="Largest decoded/compressed ratio of a body past 1 MiB"
+        50.0, gt=1, description="Largest decoded/compressed ratio of a body past 1 MiB"
     )
     http_host_delay_s: float = Field(0.25, ge=0, description="Least time between two requests "
                                      "to one host (Crawl-delay may ask for more)")

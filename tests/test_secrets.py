@@ -8,7 +8,6 @@ import base64
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from newsflow.core.settings import Settings
 from newsflow.core.topics import Topics
 from newsflow.demo.farm import FeedFarm
 
+from support.cli import env_of, newsflow
 from support.kafka import read_all
 from support.rawhttp import Request, Server, respond, serve
 
@@ -30,26 +30,6 @@ SASL_SECRET = "sasl-Pa55-9d1f7c"
 PROXY_SECRET = "proxy-Pa55-4c2e0b"
 FORMS = [SASL_SECRET, PROXY_SECRET, base64.b64encode(f"newsflow:{PROXY_SECRET}".encode()).decode()]
 PROXY = "127.0.0.4"
-
-
-def env_of(settings: Settings | None = None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("NEWSFLOW_") and k.lower() not in ("http_proxy", "https_proxy")}
-    if settings is not None:
-        env.update(NEWSFLOW_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
-                   NEWSFLOW_TOPIC_PREFIX=settings.topic_prefix,
-                   NEWSFLOW_GROUP_PREFIX=settings.group_prefix,
-                   NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS="6000",
-                   NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_MS="500",
-                   NEWSFLOW_KAFKA_REBALANCE_TIMEOUT_MS="6000",
-                   NEWSFLOW_WORKERS="1", NEWSFLOW_FETCH_ATTEMPTS="1",
-                   NEWSFLOW_HTTP_HOST_DELAY_S="0")
-    env.update(extra)
-    return env
-
-
-def newsflow(*args: str) -> list[str]:
-    return [sys.executable, "-m", "newsflow.cli", *args]
 
 
 def leaks(text: str) -> list[str]:
