@@ -633,3 +633,21 @@ def test_a_day_without_a_year_far_from_the_reference_follows_the_tense() -> None
     assert one("The plane crashed on Oct. 23.", ref)[2] == "1998-10-23"
     assert one("The plane will land on Oct. 23.", ref)[2] == "1999-10-23"
     assert one("The talks were moved to May 20.", ref)[2] == "1999-05-20", "near: the closest"
+
+
+def test_financial_periods() -> None:
+    ref = date(1989, 10, 30)
+    assert one("Third-quarter profit rose 5%.", ref)[:3] == ("Third-quarter", "DATE", "1989-Q3")
+    assert one("Profit fell in the fourth quarter.", date(1990, 2, 8))[2] == "1989-Q4"
+    assert one("Profit will rise in the fourth quarter.", ref)[2] == "1989-Q4"
+    assert one("Sales fell 3% in the quarter.", ref)[:3] == ("the quarter", "DATE", "1989-Q3")
+    assert tags("Profit rose in the nine months ended Sept. 30.", ref)[0][:3] == (
+        "the nine months", "DURATION", "P9M")
+
+
+def test_a_year_ago_beside_a_quarter_is_that_quarter_a_year_before() -> None:
+    ref = date(1989, 10, 30)
+    found = tags("Third-quarter net income rose to $5 million from $3 million a year ago.", ref)
+    assert [(t[0], t[2]) for t in found] == [("Third-quarter", "1989-Q3"),
+                                             ("a year ago", "1988-Q3")]
+    assert one("The plant closed a year ago.", ref)[2] == "1988"

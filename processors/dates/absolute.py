@@ -194,9 +194,32 @@ def h_quarter(m: re.Match[str], ctx: Ctx) -> Cand | None:
     has_year = bool(m["year"] or m["rel"] or m["y2"])
     if q is None or (k in ("final", "last") and not has_year):
         return None
-    y = rel_year(ctx, m["rel"], m["year"] or m["y2"])
+    if has_year or ctx.ref is None:
+        y = rel_year(ctx, m["rel"], m["year"] or m["y2"])
+    else:
+        y = quarter_year(ctx, m, q)
     ys = fmt_year(y) if y is not None else "XXXX"
     return candidate(m, "DATE", f"{ys}-Q{q}" if ys else None)
+
+
+def quarter_year(ctx: Ctx, m: re.Match[str], q: int) -> int:
+    """The year of "the third quarter" said without one: the latest such quarter that has
+    begun by the reference (the one a report is about), or the next one in a clause about
+    what is ahead."""
+    assert ctx.ref is not None
+    current = (ctx.ref.month - 1) // 3 + 1
+    if tense(ctx, m.start(), m.end()) > 0:
+        return ctx.ref.year if q >= current else ctx.ref.year + 1
+    return ctx.ref.year if q <= current else ctx.ref.year - 1
+
+
+def h_the_quarter(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "the quarter", "the latest quarter": the last quarter completed by the reference,
+    the one a company reports on."""
+    if ctx.ref is None:
+        return candidate(m, "DATE", "XXXX-QX")
+    t = ctx.ref.year * 4 + (ctx.ref.month - 1) // 3 - 1
+    return candidate(m, "DATE", f"{t // 4:04d}-Q{t % 4 + 1}")
 
 
 def h_qn(m: re.Match[str], ctx: Ctx) -> Cand | None:

@@ -1,4 +1,5 @@
-"""Anchoring bare times of day to the nearest full date of their sentence."""
+"""Values from their sentence: bare times of day take the nearest full date, and "a year
+ago" beside a quarter or a month compares with that period a year before."""
 
 from __future__ import annotations
 
@@ -54,3 +55,26 @@ def anchor_times(ctx: Ctx, mentions: list[Cand]) -> None:
                 best = (dist, d.value)
         c.value = f"{best[1] if best else fallback}{c.value}"
         c.anchor = False
+
+
+_PERIOD = re.compile(r"([0-9]{4})(-(?:Q[1-4]|H[12]|[0-9]{2}))\Z")
+
+
+def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
+    """ "Third-quarter profit rose from $5 million a year ago": the year before the period
+    the sentence reports on (1988-Q3), not just the year (1988)."""
+    if not any(c.years for c in mentions):
+        return
+    bounds = sentence_bounds(ctx.text, mentions)
+    for idx, c in enumerate(mentions):
+        if not c.years or c.mod is not None:
+            continue
+        b = bisect_right(bounds, c.start)
+        s0 = bounds[b - 1] if b else 0
+        for d in reversed(mentions[:idx]):
+            if d.end <= s0:
+                break
+            period = _PERIOD.match(d.value) if d.type == "DATE" and not d.years else None
+            if period:
+                c.value = f"{int(period[1]) + c.years:04d}{period[2]}"
+                break

@@ -17,6 +17,7 @@ class Cand:
     mod: str | None = None
     prio: int = 0
     anchor: bool = False  # a bare time of day ("T15:30") still waiting for its date
+    years: int | None = None  # "N years ago/earlier": a shift that may keep a finer period
 
 
 @dataclass(slots=True)

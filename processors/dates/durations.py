@@ -153,3 +153,15 @@ def h_rate(m: re.Match[str], ctx: Ctx) -> Cand | None:
         return None  # "60 km per hour" is a speed
     unit = UNIT_ALIASES.get(m["unit"].casefold())
     return candidate(m, "SET", dur_value(1.0, unit) if unit else None)
+
+
+def h_the_n_units(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "the nine months ended Sept. 30", "the two years of talks": a definite period."""
+    unit_word = m["unit"].casefold()
+    unit = UNIT_ALIASES.get(unit_word)
+    qk = norm_key(m["qty"])
+    if unit is None or qk in ("a", "an") or qk in FUZZY_QTY:
+        return None
+    if (qty_value(m["qty"]) or 0) > 1 and unit_word not in PLURAL_UNITS:
+        return None
+    return candidate(m, "DURATION", dur_value(qty_value(m["qty"]), unit))

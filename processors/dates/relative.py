@@ -108,7 +108,10 @@ def shifted(
         return candidate(m, "DATE", f"{y // 10:03d}", mod, start, end)
     if unit in ("century", "millennium"):
         return candidate(m, "DATE", f"{y // 100:02d}", mod, start, end)
-    return candidate(m, "DATE", f"{y:04d}", mod, start, end)
+    c = candidate(m, "DATE", f"{y:04d}", mod, start, end)
+    if c is not None and unit == "year":
+        c.years = sign * years  # "a year ago": maybe the same quarter a year before
+    return c
 
 
 SUPERLATIVE_BEFORE_IN = rx(

@@ -20,6 +20,7 @@ from .absolute import (
     h_qn,
     h_quarter,
     h_season_year,
+    h_the_quarter,
     h_year,
     h_year_phrase,
 )
@@ -34,6 +35,7 @@ from .durations import (
     h_rate,
     h_set_adverb,
     h_span_duration,
+    h_the_n_units,
 )
 from .patterns import (
     AMPM,
@@ -110,12 +112,19 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     ),
     (
         rx(
-            r"\b(?:the\s+)?(?P<q>first|second|third|fourth|final|last|1st|2nd|3rd|4th)\s+quarter"
+            r"\b(?:the\s+)?(?P<q>first|second|third|fourth|final|last|1st|2nd|3rd|4th)[\s-]+quarter"
             rf"(?:\s+of\s+(?:the\s+year\s+)?(?:{YEAR}|(?P<rel>the|this|last|next)\s+year)"
             r"|,?\s+(?P<y2>(?:1[0-9]|20)[0-9]{2})(?![0-9]))?\b"
         ),
         h_quarter,
     ),
+    (
+        rx(r"\bthe\s+(?:latest\s+|most\s+recent\s+|just[-\s]ended\s+|recent\s+)?quarter\b"
+           r"(?!\s+(?:of|century|mile|final)\b|-)"),
+        h_the_quarter,
+    ),
+    (rx(rf"\bthe\s+(?:first\s+|latest\s+)?{QTY}\s+{UNIT}\b(?!\s+(?:ago|old)\b)"),
+     h_the_n_units),
     (rx(rf"\bQ(?P<qn>[1-4])(?:\s*[-/]?\s*{YEAR})?\b"), h_qn),
     (
         rx(
@@ -271,6 +280,7 @@ NEEDS: dict[Handler, tuple[str, ...]] = {
                    "quarterly", "fortnightly", "per"),
     h_holiday: ("christmas", "year", "halloween", "valentine"),
     h_quarter: ("quarter",),
+    h_the_quarter: ("quarter",),
     h_season_year: ("spring", "summer", "autumn", "fall", "winter"),
     h_year_phrase: ("year",),
     h_ago: ("ago", "now", "hence", "earlier", "before"),

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from newsflow.core import metrics
 from newsflow.schemas import DateMention
 
-from .anchoring import anchor_times
+from .anchoring import anchor_times, compare_periods
 from .context import Cand, Ctx, rx
 from .rules import RULES
 from .selection import scan, select
@@ -114,6 +114,7 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) ->
             cands.append(c)
     chosen = select(cands)
     anchor_times(ctx, chosen)
+    compare_periods(ctx, chosen)
     return [
         DateMention(text=text[c.start : c.end], type=type_of(c.value, c.type), value=c.value,
                     start=c.start, end=c.end, mod=c.mod)
