@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     http_host_idle_s: float = Field(300.0, gt=0, description="Per-host state kept this long idle")
     http_robots: bool = Field(True, description="Honour robots.txt (a feed may override)")
     http_robots_cache_s: float = Field(3600.0, ge=0, description="How long robots.txt is kept")
+    feed_parse_timeout_s: float = Field(
+        20.0, gt=0, description="Longest parse of one feed (in a worker process) before it fails"
+    )
+    feed_parse_workers: int = Field(1, ge=1, description="Worker processes parsing feeds")
 
     # --- poll -----------------------------------------------------------------------------
     poll_interval_s: int = Field(300, ge=1, description="Default interval of a new feed")

@@ -43,6 +43,7 @@ from newsflow.schemas import (
     utcnow,
 )
 
+from .feedpool import FeedParser
 from .feeds import FeedParseError, ParsedFeed, parse_feed
 from .schedule import cache_hint, next_interval
 
@@ -101,9 +102,13 @@ def new_links(
 
 
 async def poll_feed(
-    http: HttpClient, spec: FeedSpec, state: FeedState, settings: Settings
+    http: HttpClient, spec: FeedSpec, state: FeedState, settings: Settings,
+    parser: FeedParser | None = None,
 ) -> PollResult:
-    """Poll one feed once; never raises for the feed's own faults."""
+    """Poll one feed once; never raises for the feed's own faults.
+
+    ``parser`` parses off the event loop, with a deadline; without it, the parse is inline.
+    """
     now = utcnow()
     headers: dict[str, str] = {
         "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -125,7 +130,9 @@ async def poll_feed(
             return _done(spec, state, now, "unchanged", [], status=response.status, hint=hint,
                          etag=response.headers.get("etag"),
                          last_modified=response.headers.get("last-modified"))
-        feed = parse_feed(response.body, response.url, response.headers.get("content-type", ""))
+        content_type = response.headers.get("content-type", "")
+        feed = (await parser.parse(response.body, response.url, content_type) if parser
+                else parse_feed(response.body, response.url, content_type))
         if feed.ttl_s:
             hint = max(hint or 0, float(feed.ttl_s))
         links, fresh = new_links(spec, state, feed, now, settings.poll_max_item_age_days)
@@ -214,6 +221,7 @@ class Poller:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
         self._consumer = None
+        self._parser: FeedParser | None = None
         self.ready = False
 
     def stop(self) -> None:
@@ -264,9 +272,10 @@ class Poller:
         self._consumer = consumer
         consumer.subscribe([self.topics.feeds], listener=_Listener(self))
         await consumer.start()
-        self.ready = True
-        log.info("stage started", extra={"stage": self.stage, "topic": self.topics.feeds})
         try:
+            self._parser = await FeedParser(self.settings).start()
+            self.ready = True
+            log.info("stage started", extra={"stage": self.stage, "topic": self.topics.feeds})
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=250)
                 for tp, records in batch.items():
@@ -279,6 +288,8 @@ class Poller:
             self.ready = False
             await self._drain()
             await consumer.stop()
+            if self._parser is not None:
+                await self._parser.close()
             log.info("stage stopped", extra={"stage": self.stage})
 
     def _start_due(self) -> None:
@@ -300,7 +311,7 @@ class Poller:
             if state.url != spec.url and not state.moved_to:
                 state = state.model_copy(update={"url": spec.url})
             started = time.monotonic()
-            result = await poll_feed(self.http, spec, state, self.settings)
+            result = await poll_feed(self.http, spec, state, self.settings, self._parser)
             metrics.FEED_POLLS.labels(result.result).inc()
             for reason, count in result.skipped.items():
                 if count:
