@@ -141,6 +141,7 @@ class SoakWatch:
     def __init__(self, rss: RssSampler) -> None:
         self.rss = rss
         self.start: TreeRss | None = None
+        self.end = TreeRss(0, 0)  # the last sample before the pipeline stops
         self.next_log = 0.0
 
     def tick(self, arrivals: Arrivals) -> None:
@@ -203,6 +204,8 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
                 log(arrivals.progress())
                 last_report = time.monotonic()
     finally:
+        if soak is not None:
+            soak.end = soak.rss.latest
         await consumer.stop()
         stop.set()
         await task
@@ -275,7 +278,6 @@ def main(argv: list[str] | None = None) -> int:
             cpu0, wall0 = tree_cpu_seconds(os.getpid()), time.monotonic()
             arrivals = asyncio.run(run_pipeline(settings, farm, rate, expected, args.timeout, soak))
             cores_used = (tree_cpu_seconds(os.getpid()) - cpu0) / (time.monotonic() - wall0)
-            end_rss = rss.latest
     n = len(arrivals.seen)
     span = max(1e-9, arrivals.last_enriched - arrivals.first_discovered)
     lat = sorted(arrivals.latencies) or [float("nan")]
@@ -300,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     if rate:
         result["offered_rate_per_s"] = round(rate, 2)
     if soak is not None:
-        start = soak.start or TreeRss(0, 0)
+        start, end_rss = soak.start or TreeRss(0, 0), soak.end
         result["soak"] = {
             "minutes": args.soak_minutes,
             "start_rss_mb": _mb(start.total), "end_rss_mb": _mb(end_rss.total),
