@@ -63,7 +63,7 @@ def future_cue(ctx: Ctx, pos: int) -> bool:
 #: forecast ("The vote is on Monday", "Forecasters expect rain on Friday").
 AHEAD_WORDS = frozenset(
     """
-    will would shall 'll ’ll won't won’t wo going is are am expect expects expected forecast
+    will would shall 'll ’ll won't won’t wo going expect expects expected forecast
     forecasts
     forecaster forecasters predict predicts due scheduled plans plan intends intend begins
     starts opens closes meets resumes ends runs takes faces hosts returns arrives leaves
@@ -80,6 +80,9 @@ PAST_WORDS = frozenset(
     caught felt found heard meant spent split spread taught ago earlier last yesterday
     """.split()
 )
+#: A present tense dates a mention as ahead only right next to it ("The vote is on
+#: Monday"); further away it is a state ("the notes are convertible at ... Thursday's price").
+NEAR_PRESENT = frozenset("is are am".split())
 #: Verbs of reporting: their tense is the report's, which dates only the words next to them
 #: ("said Friday"), not the clause reported ("said the vote would be in May").
 REPORTING = frozenset("said says told tells announced reported added stated noted".split())
@@ -120,7 +123,12 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
     nearest after it (not after a possessive: "Friday's close" names its own event)."""
     lo = _clause_start(ctx, start, 120)
     for distance, m in enumerate(reversed(list(_WORD.finditer(ctx.text, lo, start)))):
-        if distance > 2 and m.group().casefold() in REPORTING:
+        word = m.group().casefold()
+        if distance > 2 and word in REPORTING:
+            continue
+        if word in NEAR_PRESENT:
+            if distance <= 2:
+                return 1
             continue
         t = _tense_of(m.group())
         if t:
