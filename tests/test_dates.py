@@ -651,3 +651,11 @@ def test_a_year_ago_beside_a_quarter_is_that_quarter_a_year_before() -> None:
     assert [(t[0], t[2]) for t in found] == [("Third-quarter", "1989-Q3"),
                                              ("a year ago", "1988-Q3")]
     assert one("The plant closed a year ago.", ref)[2] == "1988"
+
+
+def test_year_earlier_adjectives_take_the_period_of_their_sentence() -> None:
+    ref = date(1989, 10, 30)
+    found = tags("Net fell from the year-earlier quarter, unlike third-quarter sales.", ref)
+    assert [(t[0], t[2]) for t in found] == [("the year-earlier quarter", "1988-Q3"),
+                                             ("third-quarter", "1989-Q3")]
+    assert one("Year-earlier profit was higher.", ref)[2] == "1988"

@@ -18,7 +18,7 @@ from newsflow.core.server import OpsServer
 
 pytestmark = pytest.mark.timeout(60)
 
-ALLOWED_LABELS = {"stage", "result", "reason", "pool", "version"}
+ALLOWED_LABELS = {"stage", "result", "reason", "pool", "version", "part"}
 
 
 class Readiness:

@@ -257,3 +257,17 @@ def h_holiday(m: re.Match[str], ctx: Ctx) -> Cand | None:
         md = (2, 14)
     year = int(m["year"]) if m["year"] else None
     return day_cand(m, ctx, year, md[0], md[1], None)
+
+
+def h_year_earlier(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "year-earlier profit", "the year-ago quarter": the same period a year before; the
+    period itself comes from the sentence (see ``anchoring.compare_periods``)."""
+    if not ctx.relaxed and m.group().casefold().startswith("year ") and not m.group(
+            ).casefold().startswith("year-"):
+        return None  # "a year earlier" is the "ago" rule's, with its quantity
+    if ctx.ref is None:
+        return candidate(m, "DATE", "PAST_REF")
+    c = candidate(m, "DATE", f"{ctx.ref.year - 1:04d}")
+    if c is not None:
+        c.years = -1
+    return c

@@ -62,19 +62,21 @@ _PERIOD = re.compile(r"([0-9]{4})(-(?:Q[1-4]|H[12]|[0-9]{2}))\Z")
 
 def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
     """ "Third-quarter profit rose from $5 million a year ago": the year before the period
-    the sentence reports on (1988-Q3), not just the year (1988)."""
+    the sentence reports on (1988-Q3), not just the year (1988); the nearest period of the
+    sentence counts."""
     if not any(c.years for c in mentions):
         return
     bounds = sentence_bounds(ctx.text, mentions)
-    for idx, c in enumerate(mentions):
+    for c in mentions:
         if not c.years or c.mod is not None:
             continue
         b = bisect_right(bounds, c.start)
         s0 = bounds[b - 1] if b else 0
-        for d in reversed(mentions[:idx]):
-            if d.end <= s0:
-                break
-            period = _PERIOD.match(d.value) if d.type == "DATE" and not d.years else None
-            if period:
-                c.value = f"{int(period[1]) + c.years:04d}{period[2]}"
-                break
+        s1 = bounds[b] if b < len(bounds) else len(ctx.text)
+        periods = [d for d in mentions if s0 <= d.start < s1 and d.type == "DATE"
+                   and not d.years and _PERIOD.match(d.value)]
+        if periods:
+            d = min(periods, key=lambda d: abs(d.start - c.start))
+            period = _PERIOD.match(d.value)
+            assert period is not None
+            c.value = f"{int(period[1]) + c.years:04d}{period[2]}"

@@ -22,6 +22,7 @@ from .absolute import (
     h_season_year,
     h_the_quarter,
     h_year,
+    h_year_earlier,
     h_year_phrase,
 )
 from .clock import h_ampm, h_clock, h_military, h_named_time, h_oclock
@@ -117,6 +118,11 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
             r"|,?\s+(?P<y2>(?:1[0-9]|20)[0-9]{2})(?![0-9]))?\b"
         ),
         h_quarter,
+    ),
+    (
+        rx(r"\b(?:the\s+)?year[-\s](?:earlier|ago)(?:\s+(?:quarter|period|month|week|year)\b)?"
+           r"(?<!year\s)(?<!year-)"),
+        h_year_earlier,
     ),
     (
         rx(r"\bthe\s+(?:latest\s+|most\s+recent\s+|just[-\s]ended\s+|recent\s+)?quarter\b"
@@ -281,6 +287,7 @@ NEEDS: dict[Handler, tuple[str, ...]] = {
     h_holiday: ("christmas", "year", "halloween", "valentine"),
     h_quarter: ("quarter",),
     h_the_quarter: ("quarter",),
+    h_year_earlier: ("year-earlier", "year earlier", "year-ago", "year ago"),
     h_season_year: ("spring", "summer", "autumn", "fall", "winter"),
     h_year_phrase: ("year",),
     h_ago: ("ago", "now", "hence", "earlier", "before"),
