@@ -39,9 +39,8 @@ from newsflow.ingest.cleaner import (
 from newsflow.ingest.feeds import FeedParseError, parse_feed
 from newsflow.schemas import MESSAGE_TYPES, InvalidMessage, SchemaMismatch, decode, encode
 
-pytestmark = pytest.mark.timeout(600)
-
 EXAMPLES = int(os.environ.get("NEWSFLOW_FUZZ_EXAMPLES", "0") or 0)
+pytestmark = pytest.mark.timeout(600 + EXAMPLES // 4)  # a long run takes its time
 #: Most memory one parse may take (Python allocations, tracemalloc) for inputs under 1 MiB.
 MEMORY_CAP = 64 * 1024 * 1024
 

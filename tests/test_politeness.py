@@ -209,3 +209,26 @@ async def test_a_ca_bundle_setting_verifies_a_private_certificate(
     finally:
         listener.close()
         await listener.wait_closed()
+
+
+async def test_the_global_limit_holds_across_hosts() -> None:
+    async with AsyncExitStack() as stack:
+        servers = [await stack.enter_async_context(serve({"/held": held}, f"127.0.2.{i}"))
+                   for i in range(1, 7)]
+        most = 0
+
+        async def counted(server: Server) -> None:
+            await http.get(server.url("/held"))
+
+        async with HttpClient(settings(http_concurrency=2, http_robots=False)) as http:
+            async def watch() -> None:
+                nonlocal most
+                while True:
+                    most = max(most, sum(s.active for s in servers))
+                    await asyncio.sleep(0.01)
+
+            watcher = asyncio.create_task(watch())
+            await asyncio.gather(*(counted(s) for s in servers))
+            watcher.cancel()
+    assert sum(len(s.requests) for s in servers) == 6
+    assert most == 2, f"{most} requests in flight with a global limit of 2"
