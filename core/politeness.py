@@ -11,6 +11,7 @@ bounded however many hosts the feeds name.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -55,9 +56,12 @@ class HostLimiter:
         state.delay_s = max(self.delay_s, min(seconds or 0.0, self.max_delay_s))
 
     def _evict(self, now: float) -> None:
-        while self._hosts:
-            host, state = next(iter(self._hosts.items()))
-            if state.users or now - state.last_used < self.idle_s:
+        """Forget idle hosts among the least recently used ones (a busy one is skipped)."""
+        for host in list(itertools.islice(self._hosts, 64)):
+            state = self._hosts[host]
+            if state.users:
+                continue
+            if now - state.last_used < self.idle_s:
                 return
             del self._hosts[host]
 

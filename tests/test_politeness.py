@@ -154,14 +154,19 @@ async def test_robots_txt_unavailable_or_failing(status: int, allowed: bool) -> 
 
 async def test_idle_hosts_are_forgotten() -> None:
     limiter = HostLimiter(per_host=2, total=4, idle_s=0.05)
-    for i in range(200):
-        async with limiter.slot(f"host{i}.example"):
-            pass
-    assert len(limiter) <= 200
+    async with limiter.slot("busy.example"):  # the oldest host, in use throughout
+        for i in range(200):
+            async with limiter.slot(f"host{i}.example"):
+                pass
+        await asyncio.sleep(0.06)
+        for _ in range(4):
+            async with limiter.slot("last.example"):
+                pass
+        assert len(limiter) == 2, "idle hosts were evicted; the busy one stays"
     await asyncio.sleep(0.06)
     async with limiter.slot("last.example"):
         pass
-    assert len(limiter) == 1, "idle hosts were evicted"
+    assert len(limiter) == 1
 
 
 def test_the_feeds_robots_choice_is_copied_onto_its_links() -> None:
