@@ -47,6 +47,7 @@ NAMED_LABELS = frozenset(
 #: Labels the gazetteer may overrule; NORP ("Armenian") and LOC stay as they are.
 _OVERRULABLE = frozenset({"PERSON", "ORG", "FAC", "PRODUCT", "WORK_OF_ART"})
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_TEAM_LABELS = frozenset({"GPE", "LOC", "FAC", "PERSON", "ORG"})
 #: Labels whose names do not carry numbers at their edges ("Windows 10" is a PRODUCT).
 _NO_NUMBERS = frozenset({"PERSON", "GPE", "LOC", "NORP", "ORG", "FAC"})
 _LEADING = re.compile(r"(?:the|The|THE)\s+")
@@ -170,7 +171,18 @@ def _cue_label(text: str, m: _Mention) -> str | None:
         return "LOC"
     if m.label in ("PERSON", "ORG") and cues.title_cue(text, m.start):
         return "PERSON"
+    if m.label in _TEAM_LABELS and _town_or_region(surface) and cues.team_cue(
+            text, m.start, m.end):
+        return "ORG"  # "Leeds 2 Chelsea 1", "beat New York": a club named after its town
     return None
+
+
+def _town_or_region(surface: str) -> bool:
+    """A place name that is not a country's (national sides are named for their country,
+    which OntoNotes keeps a GPE)."""
+    key = surface.casefold()
+    kind = major_places().get(key)
+    return kind in ("city", "state") or (kind is None and key in minor_places())
 
 
 def _gazetteer_label(text: str, m: _Mention, key: str) -> str | None:

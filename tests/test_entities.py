@@ -265,3 +265,11 @@ def test_an_article_in_a_language_without_a_pipeline_says_why_it_has_no_entities
     assert fr["entities"] == [] and "language 'xx'" in fr["entities_skipped"]
     assert fr["dates"], "dates are still tagged"
     assert en["entities"] and en["entities_skipped"] is None
+
+
+def test_a_town_the_model_calls_a_place_or_person_is_a_team_in_a_results_line() -> None:
+    text = "NEW YORK 5 Chicago 3\nFrance beat Chicago 2-0 in the friendly."
+    got = refine(text, spans_of(text, ("NEW YORK", "GPE"), ("Chicago", "PERSON"),
+                                ("France", "GPE"), ("Chicago", "GPE")))
+    assert labelled(text, got) == [("NEW YORK", "ORG"), ("Chicago", "ORG"), ("France", "GPE"),
+                                   ("Chicago", "ORG")], "national sides keep their country's GPE"
