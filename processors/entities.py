@@ -296,10 +296,13 @@ def refine(text: str, spans: Iterable[Span], avoid: Iterable[tuple[int, int]] = 
     for m in mentions:
         surface = text[m.start:m.end]
         label = own.get(surface.casefold()) if len(surface.split()) == 1 else None
-        if m.fixed or label is None or label == m.label or m.label not in _OVERRULABLE:
+        if m.fixed or label is None or label == m.label:
             continue
-        if m.label in _PLACE_LABELS and surface.casefold() in places:
+        key = surface.casefold()
+        if m.label in _PLACE_LABELS and (key in places or key in minor_places()):
             continue  # "Jordan" the country stays a place beside a Michael Jordan
+        if m.label not in _OVERRULABLE and not (label == "PERSON" and m.label in _PLACE_LABELS):
+            continue  # a people ("Armenian") is not an organisation's first word
         m.label = label
     _vote(text, mentions)
     return [Span(m.start, m.end, m.label) for m in mentions]

@@ -273,3 +273,12 @@ def test_a_town_the_model_calls_a_place_or_person_is_a_team_in_a_results_line() 
                                 ("France", "GPE"), ("Chicago", "GPE")))
     assert labelled(text, got) == [("NEW YORK", "ORG"), ("Chicago", "ORG"), ("France", "GPE"),
                                    ("Chicago", "ORG")], "national sides keep their country's GPE"
+
+
+def test_a_surname_the_model_calls_a_place_is_a_person_unless_the_place_is_known() -> None:
+    text = "Alexander Lebed arrived. Lebed said Chechnya was calm; Paris Hilton and Paris agreed."
+    got = refine(text, spans_of(text, ("Alexander Lebed", "PERSON"), ("Lebed", "GPE"),
+                                ("Chechnya", "GPE"), ("Paris Hilton", "PERSON"), ("Paris", "GPE")))
+    assert labelled(text, got) == [("Alexander Lebed", "PERSON"), ("Lebed", "PERSON"),
+                                   ("Chechnya", "GPE"), ("Paris Hilton", "PERSON"),
+                                   ("Paris", "GPE")]
