@@ -62,7 +62,7 @@ def _opml_urls(data: bytes, path: Path) -> list[str]:
     except DefusedXmlException as exc:
         raise FeedListError(f"{path}: entity declarations are not accepted in OPML, nor "
                             f"external references ({type(exc).__name__})") from exc
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding
         raise FeedListError(f"{path}: not valid OPML: {exc}") from exc
     urls = [
         o.get("xmlUrl", "").strip() for o in root.iter("outline") if o.get("xmlUrl", "").strip()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import tracemalloc
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -37,6 +38,7 @@ from newsflow.ingest.cleaner import (
     warm_up,
 )
 from newsflow.ingest.feeds import FeedParseError, parse_feed
+from newsflow.registry import FeedListError, read_feed_list
 from newsflow.schemas import MESSAGE_TYPES, InvalidMessage, SchemaMismatch, decode, encode
 
 EXAMPLES = int(os.environ.get("NEWSFLOW_FUZZ_EXAMPLES", "0") or 0)
@@ -180,6 +182,25 @@ def generated_feed(draw: st.DrawFn) -> tuple[bytes, str]:
 @given(generated_feed())
 def test_generated_feeds_parse_or_fail_cleanly(case: tuple[bytes, str]) -> None:
     check_feed(*case)
+
+
+# --- feed lists (OPML) ---------------------------------------------------------------------
+
+OPML = [(Path(__file__).parents[1] / "examples" / "feeds.opml").read_bytes()]
+
+
+@budget(60)
+@given(mutated(OPML))
+def test_mutated_opml_reads_or_fails_cleanly(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "feeds.opml"
+        path.write_bytes(data)
+        try:
+            urls = within_memory(lambda: read_feed_list(path))
+        except FeedListError as exc:
+            assert str(exc)
+            return
+    assert all(u.startswith(("http://", "https://")) for u in urls)  # maybe none
 
 
 # --- page cleaning ---------------------------------------------------------------------------

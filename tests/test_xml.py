@@ -157,3 +157,12 @@ def test_hostile_opml_is_refused(canary: Path, tmp_path: Path, encoding: str) ->
             read_feed_list(path)
         assert CANARY not in str(caught.value), name
         assert "entity" in str(caught.value) or "not valid OPML" in str(caught.value), name
+
+
+def test_an_opml_file_in_an_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
+    """Found by fuzzing: the XML parser's LookupError escaped as a traceback."""
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(b'<?xml version="1.0" encoding="TF-8"?><opml version="2.0"><body>'
+                     b'<outline xmlUrl="https://example.com/feed"/></body></opml>')
+    with pytest.raises(FeedListError, match="not valid OPML: unknown encoding"):
+        read_feed_list(path)
