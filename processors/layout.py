@@ -2,7 +2,8 @@
 
 A dateline opens the story's first paragraph: the place in capitals, then a
 comma and more of the place or a date ("BAKU, Azerbaijan, Nov.25", "MILLBROOK,
-Sept. 22 —"), or a dash and the story's first sentence ("LISBON — Rain fell.").
+Sept. 22 —"), a wire's date on its own line ("BONN 1996-08-30"), or a dash and the
+story's first sentence ("LISBON — Rain fell.").
 Capitals followed by a dash and more capitals are a section heading or a
 headline ("SOCCER - JAPAN GET LUCKY WIN"), not a dateline, and a line further
 down the story is never one. A byline ("By Name - Agency") names a person and,
@@ -19,7 +20,8 @@ DATELINE_REACH = 300
 
 _DATELINE = re.compile(
     r"^[ \t]*(?P<place>[A-Z][A-Z'.-]+(?:[ ][A-Z][A-Z'.-]+){0,3})"
-    r"(?:(?P<comma>,[ ])|[ ]+[—–-][ ]+(?P<rest>[^\n]*))", re.MULTILINE
+    r"(?:(?P<comma>,[ ])|(?P<dated>[ ]+[0-9]{4}-[0-9]{2}-[0-9]{2}[ \t]*$)"
+    r"|[ ]+[—–-][ ]+(?P<rest>[^\n]*))", re.MULTILINE
 )
 _BYLINE = re.compile(
     r"^[ \t]*By[ ]+([A-Z][\w'.-]+(?:[ ][A-Z][\w'.-]+){1,3})"
@@ -57,9 +59,10 @@ def datelines(text: str) -> list[LayoutSpan]:
         place = m.group("place")
         if place in _NOT_PLACES or sum(c.isalpha() for c in place) < 3:
             continue
-        if m.group("comma") is None and not _is_prose(m.group("rest") or ""):
+        strong = m.group("comma") is not None or m.group("dated") is not None
+        if not strong and not _is_prose(m.group("rest") or ""):
             continue
-        weak = m.group("comma") is None
+        weak = not strong
         return [LayoutSpan(m.start("place"), m.end("place"), "GPE", weak)]
     return []
 

@@ -163,8 +163,8 @@ def test_a_date_tagger_failure_in_a_worker_is_reported_with_the_result(
 
 def test_section_headings_in_capitals_are_not_datelines() -> None:
     text = "SOCCER - JAPAN GET LUCKY WIN , CHINA IN SURPRISE DEFEAT .\nAL-AIN 1996-12-06\n"
-    assert layout_spans(text) == []
-    text = "RUGBY UNION - CUTTITTA BACK FOR ITALY AFTER A YEAR .\nROME 1996-12-06\n"
+    assert labelled(text, layout_spans(text)) == [("AL-AIN", "GPE")]  # type: ignore[arg-type]
+    text = "RUGBY UNION - CUTTITTA BACK FOR ITALY AFTER A YEAR .\nSome text.\n"
     assert layout_spans(text) == []
 
 
@@ -282,3 +282,8 @@ def test_a_surname_the_model_calls_a_place_is_a_person_unless_the_place_is_known
     assert labelled(text, got) == [("Alexander Lebed", "PERSON"), ("Lebed", "PERSON"),
                                    ("Chechnya", "GPE"), ("Paris Hilton", "PERSON"),
                                    ("Paris", "GPE")]
+
+
+def test_a_wire_dateline_with_its_date_on_the_line() -> None:
+    text = "SOCCER - BONN GET LUCKY WIN .\nBONN 1996-08-30\nThe Bonn side won."
+    assert labelled(text, layout_spans(text)) == [("BONN", "GPE")]  # type: ignore[arg-type]
