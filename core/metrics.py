@@ -135,6 +135,31 @@ WORKER_RESTARTS = Counter(
     ["pool"],
     registry=REGISTRY,
 )
+# --- stage runtime: delivery, restores, stalls -------------------------------------------
+PRODUCE_RETRIES = Counter(
+    "newsflow_produce_retries_total",
+    "Records sent again after a retriable broker error",
+    ["stage"],
+    registry=REGISTRY,
+)
+RESTORE_FAILURES = Counter(
+    "newsflow_restore_failures_total",
+    "Table restores of a partition that failed (retried with backoff)",
+    ["stage"],
+    registry=REGISTRY,
+)
+OLDEST_UNCOMMITTED_SECONDS = Gauge(
+    "newsflow_oldest_uncommitted_seconds",
+    "Age of the oldest input record (or running poll) a stage holds and has not finished",
+    ["stage"],
+    registry=REGISTRY,
+)
+STAGE_READY = Gauge(
+    "newsflow_stage_ready",
+    "1 while a stage is ready (restored, writing, committing), else 0",
+    ["stage"],
+    registry=REGISTRY,
+)
 BUILD_INFO = Gauge(
     "newsflow_build_info", "Version of the running newsflow", ["version"], registry=REGISTRY
 )

@@ -1,18 +1,32 @@
-"""The stage runtime: consume → transform → produce → commit after acks.
+"""The stage runtime: one consume loop, one rebalance listener, one drain for every stage.
 
-Every consuming stage (fetch, enrich) runs on :class:`StageRunner`. A stage
-supplies a :class:`Processor` that turns a batch of input records into one
-:class:`Outcome` each; the runner does the rest, in this order:
+A stage is a transform (:class:`Stage`): it gets a batch of plain
+:class:`~newsflow.core.records.Record` values of one partition it owns and
+returns one :class:`~newsflow.core.records.Outcome` each. :class:`StageRunner`
+does the rest, the same way for poll, fetch and enrich:
 
-1. produce every output and dead-letter record, and wait for the broker's acks;
-2. produce the stage's state records (seen-sets), which vouch for step 1, and
-   wait for their acks;
-3. commit the input offsets, per partition up to the lowest record not yet
-   through steps 1 and 2 (several batches are in flight at once).
+- **consume and dispatch**: batches per partition, up to ``max_in_flight`` at
+  once; a record whose key is in a batch still running waits for that batch
+  (then the stage sees its state), it is never marked done on its behalf;
+- **effects in order** (:mod:`~newsflow.core.delivery`): outputs acknowledged
+  → dead letters → state (tables) → input offsets committed, per partition up
+  to the lowest unfinished record. A crash anywhere between gives a
+  duplicate, never a gap;
+- **rebalance** (:mod:`~newsflow.core.assignment`): on revoke, intake stops,
+  the partition's batches get ``revoke_timeout_s`` to finish, the rest are
+  cancelled (uncommitted), the finished ones committed, then the partition is
+  released; on assign, its tables are restored (retried with backoff) before
+  its first record is processed;
+- **sources**: with ``source=True`` the input topic is a table (read from the
+  beginning, never committed) and the stage's ``due_at`` says when each key is
+  due: the poller's feeds. A due key is processed as a batch of one, as slots
+  free up;
+- **failures**: every failing record goes to the dead-letter topic; a task
+  that dies, a fatal produce error, a failing restore or a record unfinished
+  for longer than ``stall_timeout_s`` shows in ``ready`` (and metrics).
 
-A crash between any two steps causes a duplicate, never a gap (at least once).
-With ``kafka_transactional_id`` set (real Kafka only), steps 1–3 are one
-transaction instead (exactly once).
+With ``kafka_transactional_id`` set (real Kafka only), batches run one at a
+time, each one transaction with its input offsets.
 """
 
 from __future__ import annotations
@@ -21,348 +35,503 @@ import asyncio
 import logging
 import socket
 import time
-from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from . import metrics
+from .assignment import Listener, Partitions
+from .delivery import Delivery, outcomes_of
+from .health import StageHealth
 from .kafka import KafkaFactory
+from .offsets import OffsetTracker
+from .produce import ProduceFailed, Publisher
+from .records import Failure, Headers, Outcome, Output, Put, Record, dead_letter
+from .table import Table, TableSpec, wait_caught_up
+from .timers import DueQueue
+
+__all__ = [
+    "Failure", "Headers", "Outcome", "Output", "Publisher", "Put", "Record", "Source", "Stage",
+    "StageFailed", "StageRunner", "dead_letter",
+]
 
 log = logging.getLogger(__name__)
 
-Headers = list[tuple[str, bytes]]
+#: A source key whose processing failed is tried again after this long, at the earliest.
+SOURCE_RETRY_S = 60.0
+
+
+class Stage(Protocol):
+    """A stage's own logic; knows nothing of consumers, commits, rebalances or the DLQ."""
+
+    name: str
+
+    def tables(self) -> Sequence[TableSpec]:
+        """The tables the stage keeps, co-partitioned with its input."""
+        ...
+
+    def open(self, tables: Mapping[str, Table]) -> None:
+        """Receive the tables (read them; write them only through outcomes)."""
+        ...
+
+    async def process(self, records: Sequence[Record]) -> list[Outcome]: ...
+
+
+class Source(Stage, Protocol):
+    """A timer-driven stage over the keys of its input table."""
+
+    def due_at(self, record: Record) -> float | None:
+        """When ``record``'s key is due next (epoch seconds); None: never."""
+        ...
+
+    def owned(self, count: int) -> None:
+        """How many input keys this process owns now."""
+        ...
+
+
+class StageFailed(RuntimeError):
+    """A stage stopped because of an error it cannot recover from."""
+
+
+def as_record(r: ConsumerRecord) -> Record:
+    return Record(r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ()),
+                  r.timestamp)
 
 
 @dataclass(slots=True)
-class Output:
-    topic: str
-    key: bytes | None
-    value: bytes | None
-    headers: Headers = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Failure:
-    reason: str  # one of metrics.FAIL_REASONS
-    error: str
-    attempts: int = 1
-    #: Extra ``dlq.*`` detail, e.g. ``{"kind": "paywall"}`` becomes the header ``dlq.kind``.
-    detail: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one input record."""
-
-    outputs: list[Output] = field(default_factory=list)
-    state: list[Output] = field(default_factory=list)
-    failure: Failure | None = None
-
-
-class Processor(Protocol):
-    """A stage's own logic; knows nothing of consumers, commits or the DLQ."""
-
-    async def process(self, records: Sequence[ConsumerRecord]) -> list[Outcome]: ...
-
-    async def on_assigned(self, partitions: set[TopicPartition]) -> None: ...
-
-    async def on_revoked(self, partitions: set[TopicPartition]) -> None: ...
-
-    async def written(self, state: list[Output]) -> None:
-        """Called once the batch's state records are acknowledged and its offsets committed."""
-
-
-def dead_letter(record: ConsumerRecord, stage: str, failure: Failure, dlq_topic: str) -> Output:
-    """The DLQ record of a failed input: original key and bytes, headers saying why."""
-    headers: Headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
-    headers += [
-        ("dlq.stage", stage.encode()),
-        ("dlq.reason", failure.reason.encode()),
-        ("dlq.error", failure.error[:2000].encode("utf-8", "replace")),
-        ("dlq.source.topic", record.topic.encode()),
-        ("dlq.source.partition", str(record.partition).encode()),
-        ("dlq.source.offset", str(record.offset).encode()),
-        ("dlq.attempts", str(failure.attempts).encode()),
-        ("dlq.failed_at", str(int(time.time() * 1000)).encode()),
-    ]
-    headers += [(f"dlq.{k}", v[:2000].encode("utf-8", "replace")) for k, v in failure.detail.items()]
-    return Output(dlq_topic, record.key, record.value, headers)
-
-
-class Publisher:
-    """Sends records and waits until the broker acknowledged all of them."""
-
-    def __init__(self, producer: AIOKafkaProducer) -> None:
-        self.producer = producer
-
-    async def send_all(self, outputs: Sequence[Output]) -> None:
-        if not outputs:
-            return
-        acks = [
-            await self.producer.send(o.topic, o.value, key=o.key, headers=o.headers or None)
-            for o in outputs
-        ]
-        await asyncio.gather(*acks)
-
-
-class _Listener(ConsumerRebalanceListener):
-    def __init__(self, runner: StageRunner) -> None:
-        self.runner = runner
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        self.runner.ready_partitions -= set(revoked)
-        self.runner.forget(set(revoked))
-        if revoked:
-            await self.runner.processor.on_revoked(set(revoked))
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        log.info(
-            "partitions assigned",
-            extra={"stage": self.runner.stage, "partitions": sorted(p.partition for p in assigned)},
-        )
-        await self.runner.processor.on_assigned(set(assigned))
-        self.runner.ready_partitions |= set(assigned)
-
-
-class _Offsets:
-    """Offsets in flight per partition; the commit point is the lowest unfinished one."""
-
-    def __init__(self) -> None:
-        self._pending: dict[TopicPartition, deque[list[int | bool]]] = {}
-
-    def add(self, records: Sequence[ConsumerRecord]) -> None:
-        for r in records:
-            tp = TopicPartition(r.topic, r.partition)
-            self._pending.setdefault(tp, deque()).append([r.offset, False])
-
-    def done(self, records: Sequence[ConsumerRecord]) -> None:
-        finished = {(r.topic, r.partition, r.offset) for r in records}
-        for tp, queue in self._pending.items():
-            for entry in queue:
-                if (tp.topic, tp.partition, entry[0]) in finished:
-                    entry[1] = True
-
-    def committable(self) -> dict[TopicPartition, int]:
-        """Pop the finished prefix of every partition: the offsets to commit."""
-        offsets: dict[TopicPartition, int] = {}
-        for tp, queue in self._pending.items():
-            while queue and queue[0][1]:
-                offsets[tp] = int(queue.popleft()[0]) + 1
-        return offsets
-
-    def forget(self, partitions: set[TopicPartition]) -> None:
-        for tp in partitions:
-            self._pending.pop(tp, None)
-
-    def __len__(self) -> int:
-        return sum(len(q) for q in self._pending.values())
+class _Batch:
+    partition: int
+    epoch: int
+    records: list[Record]
+    started: float
 
 
 class StageRunner:
-    """Runs one consuming stage until :meth:`stop`; owns its consumer.
-
-    Up to ``max_in_flight`` batches are processed side by side, so one slow
-    record (a slow host, a long article) does not stall the stage, and the
-    worker pools stay busy while a batch waits for its acks. Offsets are
-    committed per partition up to the lowest record not finished yet. With
-    transactions, batches run one at a time, each in one transaction.
-    """
+    """Runs one stage until :meth:`stop`; owns its consumer, its batches and its tables."""
 
     def __init__(
         self,
         *,
-        stage: str,
-        processor: Processor,
+        stage: Stage,
         input_topic: str,
         dlq_topic: str,
         factory: KafkaFactory,
         publisher: Publisher,
         batch_size: int,
         max_in_flight: int = 2,
-        retry_backoff_s: float = 1.0,
+        source: bool = False,
     ) -> None:
+        settings = factory.settings
         self.stage = stage
-        self.processor = processor
+        self.name = stage.name
         self.input_topic = input_topic
-        self.dlq_topic = dlq_topic
         self.factory = factory
         self.publisher = publisher
         self.batch_size = batch_size
-        self.retry_backoff_s = retry_backoff_s
-        self.group_id = factory.group(stage)
-        self._transactional = bool(factory.settings.kafka_transactional_id)
+        self.source = source
+        self.group_id = factory.group(self.name)
+        self._transactional = bool(settings.kafka_transactional_id) and not source
         self.max_in_flight = 1 if self._transactional else max(1, max_in_flight)
-        self._stopping = asyncio.Event()
+        self.revoke_timeout_s = min(settings.revoke_timeout_s,
+                                    settings.kafka_rebalance_timeout_ms / 2000)
+        self.tables = {spec.name: Table(spec) for spec in stage.tables()}
+        stage.open(self.tables)
+        self.health = StageHealth(self.name, settings.stall_timeout_s)
+        self.partitions = Partitions(backoff_max_s=settings.restore_backoff_max_s)
+        self.delivery = Delivery(self.name, publisher, dlq_topic, self.tables, self.health,
+                                 backoff_max_s=settings.produce_backoff_max_s)
+        self.offsets = OffsetTracker()
+        self.consumer: AIOKafkaConsumer | None = None
         self._txn_producer: AIOKafkaProducer | None = None
-        self._offsets = _Offsets()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], _Batch] = {}
+        self._keys: dict[tuple[int, bytes], asyncio.Task[None]] = {}
+        self._abandoned: set[asyncio.Task[None]] = set()
+        self._inputs: dict[int, dict[bytes, Record]] = {}
+        self._due = DueQueue()
+        self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._restore_wanted = asyncio.Event()
         self._commit_lock = asyncio.Lock()
-        self.ready = False
-        self._lag_checked = 0.0
-        #: Partitions whose processor state is restored. The consumer may hand out records
-        #: of a new partition before the rebalance listener has finished restoring it.
-        self.ready_partitions: set[TopicPartition] = set()
+        self._housekept = 0.0
+        self._expired_at = time.monotonic()
+
+    @property
+    def ready(self) -> bool:
+        return self.health.ready
 
     def stop(self) -> None:
-        """Stop taking input; the batches in hand are finished and committed."""
+        """Stop taking input; the batches in hand get the shutdown deadline to finish."""
         self._stopping.set()
 
-    def forget(self, partitions: set[TopicPartition]) -> None:
-        """Drop the offsets in flight of partitions this member no longer owns."""
-        self._offsets.forget(partitions)
+    # --- the loop --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        consumer = self.factory.consumer(group_id=self.group_id, max_poll_records=self.batch_size)
-        consumer.subscribe([self.input_topic], listener=_Listener(self))
         settings = self.factory.settings
+        consumer = self.factory.consumer(group_id=self.group_id,
+                                         max_poll_records=1000 if self.source else self.batch_size)
+        self.consumer = consumer
+        consumer.subscribe([self.input_topic],
+                           listener=Listener(self.input_topic, self._assigned, self._revoked))
         if self._transactional:
-            txn_id = f"{settings.kafka_transactional_id}.{self.stage}.{socket.gethostname()}"
+            txn_id = f"{settings.kafka_transactional_id}.{self.name}.{socket.gethostname()}"
             self._txn_producer = self.factory.producer(transactional_id=txn_id)
             await self._txn_producer.start()
         await consumer.start()
-        self.ready = True
-        log.info("stage started", extra={"stage": self.stage, "topic": self.input_topic})
-        slots = asyncio.Semaphore(self.max_in_flight)
+        self.health.started = True
+        restorer = asyncio.create_task(self._restore_loop(consumer), name=f"restore:{self.name}")
+        restorer.add_done_callback(self._restorer_done)
+        log.info("stage started", extra={"stage": self.name, "topic": self.input_topic})
         try:
             while not self._stopping.is_set():
-                await slots.acquire()
-                records = await self._next_batch(consumer)
-                if not records:
-                    slots.release()
-                    await self._commit(consumer)
-                    await self._report_lag(consumer)
-                    continue
-                if not self._transactional:
-                    self._offsets.add(records)
-                task = asyncio.create_task(self._work(consumer, records))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-                task.add_done_callback(lambda _: slots.release())
-                await self._commit(consumer)
-                await self._report_lag(consumer)
+                await self._step(consumer)
         finally:
-            self.ready = False
+            self.health.started = False
+            restorer.cancel()
+            await asyncio.gather(restorer, return_exceptions=True)
             try:
-                if self._tasks:
-                    # Cancelled here only when the owner's shutdown deadline passed: what is
-                    # not committed will be processed again (at least once).
-                    await asyncio.gather(*self._tasks, return_exceptions=True)
-                await self._commit(consumer)
+                await self._release(set(self.partitions.owned), settings.shutdown_timeout_s)
             finally:
                 await consumer.stop()
                 if self._txn_producer is not None:
                     await self._txn_producer.stop()
-                log.info("stage stopped", extra={"stage": self.stage})
+                log.info("stage stopped", extra={"stage": self.name})
+        if self.health.failed is not None:
+            raise StageFailed(f"stage {self.name} failed: {self.health.failed}") from self.health.failed
 
-    async def _next_batch(self, consumer: AIOKafkaConsumer) -> list[ConsumerRecord]:
-        batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-        records: list[ConsumerRecord] = []
-        for tp in sorted(batch, key=lambda t: t.partition):
-            if tp in self.ready_partitions:
-                records.extend(batch[tp])
-            elif tp in consumer.assignment():
-                consumer.seek(tp, batch[tp][0].offset)  # again once restored
-        return records
-
-    async def _process(self, records: Sequence[ConsumerRecord]) -> list[Outcome]:
-        """The processor's outcomes; a batch that raises is retried one record at a time."""
-        try:
-            outcomes = await self.processor.process(records)
-            if len(outcomes) != len(records):
-                raise RuntimeError(f"{len(outcomes)} outcomes for {len(records)} records")
-            return outcomes
-        except Exception:
-            if len(records) == 1:
-                raise
-            log.exception("batch failed; retrying its records one by one", extra={"stage": self.stage})
-        result: list[Outcome] = []
-        for record in records:
+    async def _step(self, consumer: AIOKafkaConsumer) -> None:
+        if self.source or len(self._tasks) < self.max_in_flight:
+            batch = await consumer.getmany(timeout_ms=250)
+            if self.source:
+                self._apply_inputs(batch)
+            else:
+                self._dispatch(consumer, batch)
+        else:
+            self._wake.clear()
             try:
-                result.extend(await self.processor.process([record]))
-            except Exception as exc:
-                log.exception("record failed", extra={"stage": self.stage, "offset": record.offset})
-                result.append(Outcome(failure=Failure("internal", f"{type(exc).__name__}: {exc}")))
-        return result
+                await asyncio.wait_for(self._wake.wait(), 0.25)
+            except TimeoutError:
+                pass
+        if self.source:
+            self._start_due()
+        await self._commit(consumer)
+        await self._housekeeping(consumer)
 
-    async def _work(self, consumer: AIOKafkaConsumer, records: list[ConsumerRecord]) -> None:
+    def _dispatch(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]
+                  ) -> None:
+        for tp in sorted(batch, key=lambda t: t.partition):
+            raw = batch[tp]
+            if not raw:
+                continue
+            if tp.partition not in self.partitions.ready or len(self._tasks) >= self.max_in_flight:
+                if tp in consumer.assignment():
+                    consumer.seek(tp, raw[0].offset)  # again once restored, or a slot is free
+                continue
+            records = [as_record(r) for r in raw]
+            if not self._transactional:
+                self.offsets.take(tp.partition, [r.offset for r in records])
+            self._start(tp.partition, records)
+
+    def _start(self, partition: int, records: list[Record]) -> None:
+        batch = _Batch(partition, self.partitions.epoch(partition), records, time.monotonic())
+        earlier = {self._keys[(partition, r.key)] for r in records
+                   if r.key is not None and (partition, r.key) in self._keys}
+        task = asyncio.create_task(self._work(batch, earlier),
+                                   name=f"{self.name}:{partition}:{records[0].offset}")
+        self._tasks[task] = batch
+        for r in records:
+            if r.key is not None:
+                self._keys[(partition, r.key)] = task
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        batch = self._tasks.pop(task)
+        for r in batch.records:
+            if r.key is not None and self._keys.get((batch.partition, r.key)) is task:
+                del self._keys[(batch.partition, r.key)]
+        abandoned = task in self._abandoned
+        self._abandoned.discard(task)
+        self._wake.set()
+        if task.cancelled():
+            if not abandoned:
+                self._fail(RuntimeError(f"a batch of partition {batch.partition} was cancelled"))
+        elif (exc := task.exception()) is not None:
+            self._fail(exc)
+
+    def _restorer_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.health.failed is None:
+            self.health.failed = exc
+            log.error("stage failing", extra={"stage": self.name, "error": repr(exc)},
+                      exc_info=exc)
+        self._stopping.set()
+
+    def _owned(self, batch: _Batch) -> bool:
+        return (batch.partition in self.partitions.owned
+                and self.partitions.epoch(batch.partition) == batch.epoch)
+
+    async def _work(self, batch: _Batch, earlier: set[asyncio.Task[None]]) -> None:
         """Process one batch and write what it produced; its offsets become committable."""
-        metrics.MESSAGES_IN.labels(self.stage).inc(len(records))
-        outcomes = await self._process(records)
-        outputs: list[Output] = []
-        state: list[Output] = []
-        failed = 0
-        for record, outcome in zip(records, outcomes, strict=True):
-            outputs.extend(outcome.outputs)
-            state.extend(outcome.state)
-            if outcome.failure is not None:
-                failed += 1
-                metrics.MESSAGES_FAILED.labels(self.stage, outcome.failure.reason).inc()
-                outputs.append(dead_letter(record, self.stage, outcome.failure, self.dlq_topic))
-                log.warning(
-                    "message sent to the dead-letter topic",
-                    extra={
-                        "stage": self.stage, "reason": outcome.failure.reason,
-                        "error": outcome.failure.error, "topic": record.topic,
-                        "partition": record.partition, "offset": record.offset,
-                    },
-                )
+        if earlier:  # another copy of a record is in flight: it goes first
+            await asyncio.wait(earlier)
+        records = batch.records
+        metrics.MESSAGES_IN.labels(self.name).inc(len(records))
+        outcomes = await outcomes_of(self.name, self.stage, records)
+
+        def owned() -> bool:
+            return self._owned(batch)
+
+        if self._transactional:
+            failed = await self._write_transaction(batch, outcomes)
+            if failed is None:
+                return
+        else:
+            written = await self.delivery.write(records, outcomes, owned)
+            if written is None or not owned():
+                return  # abandoned: processed again by the partition's next owner
+            self.delivery.apply(written)
+            failed = written.failed
+            if not self.source:
+                self.offsets.finish(batch.partition, [r.offset for r in records])
+        if self.source:
+            self._reschedule(records[0], bool(failed))
+
+    async def _write_transaction(self, batch: _Batch, outcomes: list[Outcome]) -> set[int] | None:
+        producer = self._txn_producer
+        assert producer is not None
+        delivery = Delivery(self.name, Publisher(producer), self.delivery.dlq_topic, self.tables,
+                            self.health, backoff_max_s=self.delivery.backoff_max_s)
+        tp = TopicPartition(self.input_topic, batch.partition)
+        delay = 0.5
         while True:
             try:
-                if self._txn_producer is not None:
-                    offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
-                    await self._commit_transaction(outputs + state, offsets)
-                else:
-                    await self.publisher.send_all(outputs)
-                    await self.publisher.send_all(state)
-                break
+                async with producer.transaction():
+                    written = await delivery.write(batch.records, outcomes, lambda: self._owned(batch))
+                    if written is None:
+                        raise _Abandoned
+                    await producer.send_offsets_to_transaction(
+                        {tp: batch.records[-1].offset + 1}, self.group_id)
+                delivery.apply(written)
+                return written.failed
+            except _Abandoned:
+                return None
+            except ProduceFailed:
+                raise
             except KafkaError as exc:
-                # Outputs may be partly written: writing them again duplicates, never loses.
-                log.error("broker error; writing the batch again",
-                          extra={"stage": self.stage, "error": repr(exc)})
-                if self._stopping.is_set():
-                    return  # left uncommitted: processed again after the restart
-                await asyncio.sleep(self.retry_backoff_s)
-        await self.processor.written(state)
-        if self._txn_producer is None:
-            self._offsets.done(records)
-        produced = sum(1 for o in outputs if o.topic != self.dlq_topic)
-        metrics.MESSAGES_OUT.labels(self.stage).inc(produced)
-        if failed:
-            metrics.DLQ_MESSAGES.labels(self.stage).inc(failed)
+                log.error("transaction failed; writing the batch again",
+                          extra={"stage": self.name, "error": repr(exc)})
+                if not self._owned(batch):
+                    return None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.delivery.backoff_max_s)
+
+    # --- sources ---------------------------------------------------------------------------
+
+    def _apply_inputs(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        changed = False
+        for tp, raw in batch.items():
+            p = tp.partition
+            if p not in self.partitions.owned:
+                continue
+            part = self._inputs.setdefault(p, {})
+            for r in raw:
+                if r.key is None:
+                    continue
+                changed = True
+                if r.value is None:
+                    part.pop(r.key, None)
+                    self._due.put(p, r.key, None)
+                    continue
+                record = part[r.key] = as_record(r)
+                if p in self.partitions.ready and (p, r.key) not in self._keys:
+                    self._due.put(p, r.key, self._source.due_at(record))
+        if changed:
+            self._source.owned(sum(len(v) for v in self._inputs.values()))
+
+    @property
+    def _source(self) -> Source:
+        return self.stage  # type: ignore[return-value]
+
+    def _start_due(self) -> None:
+        now = time.time()
+        while len(self._tasks) < self.max_in_flight:
+            due = self._due.pop_due(now)
+            if due is None:
+                return
+            p, key = due
+            record = self._inputs.get(p, {}).get(key)
+            if p in self.partitions.ready and (p, key) not in self._keys and record is not None:
+                self._start(p, [record])
+
+    def _reschedule(self, record: Record, failed: bool) -> None:
+        p = record.partition
+        current = self._inputs.get(p, {}).get(record.key or b"")
+        if current is None or current.key is None or p not in self.partitions.ready:
+            return
+        due = self._source.due_at(current)
+        if failed and due is not None:
+            due = max(due, time.time() + SOURCE_RETRY_S)
+        self._due.put(p, current.key, due)
+
+    # --- assignment, restore, release -----------------------------------------------------
+
+    async def _assigned(self, parts: set[int]) -> None:
+        self.partitions.assign(parts)
+        tps = [TopicPartition(self.input_topic, p) for p in sorted(parts)]
+        consumer = self.consumer
+        assert consumer is not None
+        if self.source:
+            for p in parts:
+                self._inputs[p] = {}
+            try:
+                await consumer.seek_to_beginning(*tps)
+            except Exception as exc:  # the listener's errors would be swallowed: log them here
+                log.error("could not read the input table from the beginning",
+                          extra={"stage": self.name, "error": repr(exc)})
+        else:
+            consumer.pause(*tps)  # until its tables are restored
+        log.info("partitions assigned", extra={"stage": self.name, "partitions": sorted(parts)})
+        self._restore_wanted.set()
+
+    async def _revoked(self, parts: set[int]) -> None:
+        await self._release(parts, self.revoke_timeout_s)
+
+    async def _restore_loop(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            self._restore_wanted.clear()
+            due = self.partitions.restores_due(time.monotonic())
+            if due:
+                await asyncio.gather(*(self._restore(consumer, p) for p in due))
+                continue
+            wait = self.partitions.next_restore_in(time.monotonic())
+            try:
+                await asyncio.wait_for(self._restore_wanted.wait(), wait)
+            except TimeoutError:
+                pass
+
+    async def _restore(self, consumer: AIOKafkaConsumer, p: int) -> None:
+        epoch = self.partitions.epoch(p)
+        timeout_s = self.factory.settings.restore_timeout_s
+        counts: dict[str, int] = {}
+        try:
+            for table in self.tables.values():
+                counts[table.name] = await table.restore(self.factory, p, timeout_s)
+            if self.source:
+                await wait_caught_up(consumer, [TopicPartition(self.input_topic, p)], timeout_s)
+        except Exception as exc:
+            if self.partitions.epoch(p) != epoch:
+                return
+            delay = self.partitions.restore_failed(p)
+            self.health.restores_failing = self.partitions.failing
+            metrics.RESTORE_FAILURES.labels(self.name).inc()
+            log.error("table restore failed; trying again",
+                      extra={"stage": self.name, "partition": p, "retry_in_s": round(delay, 2),
+                             "error": f"{type(exc).__name__}: {exc}"})
+            return
+        if self.partitions.epoch(p) != epoch or p not in self.partitions.owned:
+            return
+        self.partitions.restored(p)
+        self.health.restores_failing = self.partitions.failing
+        if self.source:
+            for record in self._inputs.get(p, {}).values():
+                if record.key is not None:
+                    self._due.put(p, record.key, self._source.due_at(record))
+            self._source.owned(sum(len(v) for v in self._inputs.values()))
+        else:
+            consumer.resume(TopicPartition(self.input_topic, p))
+        log.info("partition ready", extra={"stage": self.name, "partition": p, **counts})
+
+    async def _release(self, parts: set[int], timeout_s: float) -> None:
+        """Stop intake of ``parts``, let their batches finish by the deadline, commit, forget."""
+        if not parts:
+            return
+        self.partitions.stop_intake(parts)
+        self.health.restores_failing = self.partitions.failing
+        for p in parts:
+            self._due.drop_partition(p)
+        tasks = [t for t, b in self._tasks.items() if b.partition in parts]
+        if tasks:
+            try:
+                _, late = await asyncio.wait(tasks, timeout=timeout_s)
+            except asyncio.CancelledError:
+                late = {t for t in tasks if not t.done()}
+                self._abandon(late)
+                raise
+            if late:
+                log.warning("unfinished batches abandoned, uncommitted",
+                            extra={"stage": self.name, "batches": len(late),
+                                   "partitions": sorted({self._tasks[t].partition for t in late})})
+                self._abandon(late)
+                await asyncio.wait(late)
+        if self.consumer is not None:
+            await self._commit(self.consumer)
+        self.offsets.forget(parts)
+        self.partitions.release(parts)
+        for p in parts:
+            for table in self.tables.values():
+                table.drop(p)
+            self._inputs.pop(p, None)
+        if self.source:
+            self._source.owned(sum(len(v) for v in self._inputs.values()))
+        log.info("partitions released", extra={"stage": self.name, "partitions": sorted(parts)})
+
+    def _abandon(self, tasks: set[asyncio.Task[None]]) -> None:
+        for task in tasks:
+            self._abandoned.add(task)
+            task.cancel()
+
+    # --- commits and housekeeping ---------------------------------------------------------
 
     async def _commit(self, consumer: AIOKafkaConsumer) -> None:
         async with self._commit_lock:
-            offsets = self._offsets.committable()
-            if not offsets:
+            commits = self.offsets.committable()
+            if not commits:
                 return
+            offsets = {TopicPartition(self.input_topic, p): o for p, o in commits.items()}
             try:
                 await consumer.commit(offsets)
             except (CommitFailedError, IllegalStateError) as exc:
                 # The partitions moved to another member: their outputs are written, the
                 # new owner will process the records again (at least once).
                 log.warning("commit refused after a rebalance",
-                            extra={"stage": self.stage, "error": str(exc)})
+                            extra={"stage": self.name, "error": str(exc)})
             except KafkaError as exc:
                 log.error("commit failed; the records will be processed again",
-                          extra={"stage": self.stage, "error": repr(exc)})
+                          extra={"stage": self.name, "error": repr(exc)})
 
-    async def _commit_transaction(self, outputs: list[Output], offsets: dict[TopicPartition, int]) -> None:
-        producer = self._txn_producer
-        assert producer is not None
-        async with producer.transaction():
-            await Publisher(producer).send_all(outputs)
-            await producer.send_offsets_to_transaction(offsets, self.group_id)
+    async def _housekeeping(self, consumer: AIOKafkaConsumer) -> None:
+        now = time.monotonic()
+        if now - self._housekept < 1.0:
+            return
+        self._housekept = now
+        oldest = max((now - b.started for b in self._tasks.values()), default=0.0)
+        self.health.stalled(max(oldest, self.offsets.oldest_age_s()))
+        _ = self.health.ready  # refreshes the ready metric
+        if not self.source:
+            await self._report_lag(consumer)
+        if now - self._expired_at >= 60:
+            self._expired_at = now
+            await self._expire()
+
+    async def _expire(self) -> None:
+        """Tombstone the keys past their table's horizon, then forget them."""
+        for table in self.tables.values():
+            for p in sorted(self.partitions.ready):
+                keys = table.expired(p)[:10_000]
+                if not keys:
+                    continue
+                outs = [Output(table.spec.changelog, k, None, partition=p) for k in keys]
+                errors = await self.publisher.send_each(outs)
+                for key, error in zip(keys, errors, strict=True):
+                    if error is None:
+                        table.apply(p, key, None)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
-        now = time.monotonic()
-        if now - self._lag_checked < 2.0:
-            return
-        self._lag_checked = now
         lag = 0
         for tp in consumer.assignment():
             high = consumer.highwater(tp)
@@ -373,4 +542,8 @@ class StageRunner:
             except IllegalStateError:
                 continue
             lag += max(0, high - position)
-        metrics.CONSUMER_LAG.labels(self.stage).set(lag)
+        metrics.CONSUMER_LAG.labels(self.name).set(lag)
+
+
+class _Abandoned(Exception):
+    """Raised inside a transaction to abort it: the batch's partition was given up."""

@@ -129,6 +129,21 @@ class Settings(BaseSettings):
     dlq_max_replays: int = Field(
         3, ge=1, description="Replays of one record before `newsflow dlq replay` refuses it")
 
+    # --- stage runtime: rebalances, restores, stalls, tables -----------------------------
+    revoke_timeout_s: float = Field(
+        10.0, gt=0, description="Time a revoked partition's batches get to finish before they are "
+        "abandoned uncommitted (at most half the rebalance timeout)")
+    restore_timeout_s: float = Field(60.0, gt=0, description="Time one table restore may take")
+    restore_backoff_max_s: float = Field(30.0, gt=0, description="Longest wait between restores")
+    produce_backoff_max_s: float = Field(30.0, gt=0, description="Longest wait between retries "
+                                         "of a retriable produce error")
+    stall_timeout_s: float = Field(
+        900.0, gt=0, description="/readyz fails while a stage holds an unfinished record longer")
+    poll_in_flight: int = Field(32, ge=1, description="Feeds polled side by side")
+    table_max_keys: int = Field(200_000, ge=1, description="Keys per table partition in memory")
+    fetch_seen_horizon_days: float = Field(
+        4.0, gt=0, description="A link seen longer ago than this is fetched again")
+
     # --- process --------------------------------------------------------------------------
     metrics_host: str = "0.0.0.0"
     metrics_port: int = Field(9464, ge=0, description="0 picks a free port")

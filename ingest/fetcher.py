@@ -2,34 +2,37 @@
 
 Fetches run concurrently on the event loop (bounded and polite per host in the
 HTTP client, retried with jittered backoff when the fault may pass); cleaning runs in a worker
-pool, a batch per call. A link already fetched (its id is in the
-``news.links-seen`` table, co-partitioned with ``news.links``) is skipped. A
-link that cannot be fetched or cleaned goes to the dead-letter topic.
+pool, a batch per call. A link already fetched (its id is in the seen-set,
+the runtime's table backed by ``news.links-seen``, co-partitioned with
+``news.links``, forgotten after ``fetch_seen_horizon_days``) is skipped. A
+link that cannot be fetched or cleaned goes to the dead-letter topic. An
+article's text is cut so the Article fits in half of
+``kafka_max_message_bytes`` (marked ``truncated``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
-from aiokafka import ConsumerRecord, TopicPartition
 
 from newsflow.core import metrics
 from newsflow.core.errors import RetriableError
 from newsflow.core.http import HttpClient, HttpResponse
-from newsflow.core.kafka import KafkaFactory
-from newsflow.core.runtime import Failure, Outcome, Output
+from newsflow.core.records import Failure, Outcome, Output, Put, Record
 from newsflow.core.settings import Settings
-from newsflow.core.table import read_table
+from newsflow.core.table import Table, TableSpec
 from newsflow.core.topics import Topics
 from newsflow.core.workers import WorkerPool, WorkerTimeout
 from newsflow.schemas import (
+    Article,
     InvalidMessage,
     Link,
     SchemaMismatch,
+    content_hash,
     decode,
     encode,
     headers_for,
@@ -44,49 +47,41 @@ log = logging.getLogger(__name__)
 
 
 class Fetcher:
-    """The fetch stage's processor (run by :class:`~newsflow.core.runtime.StageRunner`)."""
+    """The fetch stage (run by :class:`~newsflow.core.runtime.StageRunner`)."""
 
-    stage = "fetch"
+    name = "fetch"
+    stage = name
 
     def __init__(
         self,
         settings: Settings,
-        factory: KafkaFactory,
         http: HttpClient,
         pool: WorkerPool,
         topics: Topics,
         version: str,
     ) -> None:
         self.settings = settings
-        self.factory = factory
         self.http = http
         self.pool = pool
         self.topics = topics
         self.version = version
-        self.seen: dict[int, set[str]] = {}
-        #: Ids of links being fetched by a batch in flight: a copy in a later batch waits
-        #: for nothing and is skipped (the first one ends as an article or a dead letter).
-        self._in_flight: set[str] = set()
+        self.seen: Table | None = None
 
-    async def on_assigned(self, partitions: set[TopicPartition]) -> None:
-        for tp in partitions:
-            table = await read_table(self.factory, self.topics.links_seen, [tp.partition])
-            self.seen[tp.partition] = {k.decode("utf-8", "replace") for k in table}
+    def tables(self) -> list[TableSpec]:
+        return [TableSpec("seen", self.topics.links_seen,
+                          horizon_s=self.settings.fetch_seen_horizon_days * 86400,
+                          max_keys=self.settings.table_max_keys)]
 
-    async def on_revoked(self, partitions: set[TopicPartition]) -> None:
-        for tp in partitions:
-            self.seen.pop(tp.partition, None)
+    def open(self, tables: Mapping[str, Table]) -> None:
+        self.seen = tables["seen"]
 
-    async def written(self, state: list[Output]) -> None:
-        for out in state:
-            if out.key is not None:
-                partition = int(out.headers[-1][1]) if out.headers else -1
-                self.seen.setdefault(partition, set()).add(out.key.decode())
-                self._in_flight.discard(out.key.decode())
+    def _seen(self, record: Record, link: Link) -> bool:
+        return self.seen is not None and self.seen.get(record.partition,
+                                                       link.article_id.encode()) is not None
 
-    async def process(self, records: Sequence[ConsumerRecord]) -> list[Outcome]:
+    async def process(self, records: Sequence[Record]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(records)
-        todo: list[tuple[int, ConsumerRecord, Link]] = []
+        todo: list[tuple[int, Record, Link]] = []
         in_batch: set[str] = set()
         for i, record in enumerate(records):
             try:
@@ -94,26 +89,19 @@ class Fetcher:
             except (InvalidMessage, SchemaMismatch) as exc:
                 outcomes[i] = Outcome(failure=Failure("invalid", str(exc)))
                 continue
-            if (link.article_id in in_batch or link.article_id in self._in_flight
-                    or link.article_id in self.seen.get(record.partition, ())):
+            if link.article_id in in_batch or self._seen(record, link):
+                # Written already (its state is in the table), or earlier in this batch,
+                # whose offsets are committed together: a duplicate, safely skipped.
                 metrics.DUPLICATES.labels(self.stage).inc()
                 outcomes[i] = Outcome()
                 continue
             in_batch.add(link.article_id)
             todo.append((i, record, link))
-        self._in_flight |= in_batch
-        try:
-            self._finish(outcomes, todo, await self._fetch_and_clean(todo))
-        finally:
-            # Failed ids leave now; written ones leave in written(), once in the seen-set.
-            for i, _, link in todo:
-                outcome = outcomes[i]
-                if outcome is None or outcome.failure is not None:
-                    self._in_flight.discard(link.article_id)
+        self._finish(outcomes, todo, await self._fetch_and_clean(todo))
         return [o if o is not None else Outcome() for o in outcomes]
 
     async def _fetch_and_clean(
-        self, todo: list[tuple[int, ConsumerRecord, Link]]
+        self, todo: list[tuple[int, Record, Link]]
     ) -> list[tuple[HttpResponse | Failure, dict[str, Any] | str | Failure | None]]:
         responses = await asyncio.gather(*(self._fetch(link) for _, _, link in todo))
         pages = [
@@ -127,10 +115,10 @@ class Fetcher:
     def _finish(
         self,
         outcomes: list[Outcome | None],
-        todo: list[tuple[int, ConsumerRecord, Link]],
+        todo: list[tuple[int, Record, Link]],
         results: list[tuple[HttpResponse | Failure, dict[str, Any] | str | Failure | None]],
     ) -> None:
-        for (i, record, link), (response, page) in zip(todo, results, strict=True):
+        for (i, _, link), (response, page) in zip(todo, results, strict=True):
             if isinstance(response, Failure):
                 outcomes[i] = Outcome(failure=response)
                 continue
@@ -139,18 +127,18 @@ class Fetcher:
             if isinstance(article, Failure):
                 outcomes[i] = Outcome(failure=article)
                 continue
+            article = fit(article, self.settings.kafka_max_message_bytes // 2)
             outcomes[i] = Outcome(
                 outputs=[Output(self.topics.articles, link.article_id.encode(), encode(article),
                                 headers_for(article))],
-                state=[self._seen_record(link, record.partition)],
+                state=[self._seen_record(link)],
             )
 
-    def _seen_record(self, link: Link, partition: int) -> Output:
+    @staticmethod
+    def _seen_record(link: Link) -> Put:
         value = orjson.dumps({"article_id": link.article_id, "url": link.url,
                               "first_seen": utcnow().isoformat()})
-        # The last header tells written() which input partition this id belongs to.
-        return Output(self.topics.links_seen, link.article_id.encode(), value,
-                      [("partition", str(partition).encode())])
+        return Put("seen", link.article_id.encode(), value)
 
     async def _fetch(self, link: Link) -> HttpResponse | Failure:
         # The HTTP client holds the per-host and global limits.
@@ -164,3 +152,18 @@ class Fetcher:
         return [Failure("timeout" if isinstance(r, WorkerTimeout) else "extract",
                         f"extractor gave up: {r}") if isinstance(r, RetriableError) else r
                 for r in results]
+
+
+def fit(article: Article, max_bytes: int) -> Article:
+    """``article`` with its text cut so the encoded message takes at most ``max_bytes``."""
+    size = len(encode(article))
+    text = article.text
+    while size > max_bytes and text:
+        over = size - max_bytes
+        raw = text.encode("utf-8")
+        keep = max(0, len(raw) - over - 64)
+        text = raw[:keep].decode("utf-8", "ignore").rstrip()
+        article = article.model_copy(update={"text": text, "truncated": True,
+                                             "content_hash": content_hash(text)})
+        size = len(encode(article))
+    return article

@@ -1,34 +1,32 @@
 """The poll stage: owns the feeds of its partitions, polls them, emits new links.
 
-Pollers form a consumer group on ``news.feeds``, read as a table: a poller owns
-the feeds of its assigned partitions. On assignment it restores those feeds'
-state from the same partitions of ``news.feed-state`` (co-partitioned), then
-polls each feed when due: conditional GET, parse, one :class:`Link` per item
-not seen before. Links are acknowledged before the state that records them as
-seen is written, so a crash between the two repeats links, never loses one. A
-feed that fails gets the error on its state (it is not a message: no DLQ).
+The poller is a timer-driven source on the stage runtime: pollers form a
+consumer group on ``news.feeds``, read as a table, and a poller owns the feeds
+of its assigned partitions. The runtime restores those feeds' state (the
+``feed-state`` table, backed by ``news.feed-state``, co-partitioned) and asks
+:meth:`Poller.due_at` when each feed is due; a due feed is polled
+(conditional GET, parse, one :class:`Link` per item not seen before). Links are
+acknowledged before the state that records them as seen is written, so a crash
+between the two repeats links, never loses one. A poll still running when its
+partition is revoked is cancelled and writes nothing. A feed that fails gets
+the error on its state (it is not a message: no DLQ).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-from aiokafka import TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
 
 from newsflow.core import metrics
 from newsflow.core.errors import NewsflowError, RetriableError
 from newsflow.core.http import HttpClient, check_status
-from newsflow.core.kafka import KafkaFactory
-from newsflow.core.runtime import Output, Publisher
+from newsflow.core.records import Failure, Outcome, Output, Put, Record
 from newsflow.core.settings import Settings
-from newsflow.core.table import decode_table, read_table
+from newsflow.core.table import Table, TableSpec
 from newsflow.core.topics import Topics
 from newsflow.schemas import (
     FeedSpec,
@@ -186,175 +184,88 @@ def _done(
     return PollResult(result, links, state.model_copy(update=update))
 
 
-class _Listener(ConsumerRebalanceListener):
-    def __init__(self, poller: Poller) -> None:
-        self.poller = poller
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        await self.poller.release({tp.partition for tp in revoked})
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        await self.poller.acquire(assigned)
-
-
 class Poller:
-    """Runs the poll stage until :meth:`stop`; owns its consumer and its poll tasks."""
+    """The poll stage, a timer-driven source (run by :class:`~newsflow.core.runtime.StageRunner`)."""
 
-    stage = "poll"
+    name = "poll"
+    stage = name
 
-    def __init__(
-        self,
-        settings: Settings,
-        factory: KafkaFactory,
-        publisher: Publisher,
-        http: HttpClient,
-        topics: Topics,
-    ) -> None:
+    def __init__(self, settings: Settings, http: HttpClient, topics: Topics,
+                 parser: FeedParser | None = None) -> None:
         self.settings = settings
-        self.factory = factory
-        self.publisher = publisher
         self.http = http
         self.topics = topics
-        self.feeds: dict[str, tuple[FeedSpec, int]] = {}
-        self.states: dict[str, FeedState] = {}
-        self._partitions: set[int] = set()
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._stopping = asyncio.Event()
-        self._consumer = None
-        self._parser: FeedParser | None = None
-        self.ready = False
+        #: Parses feeds off the event loop, with a deadline (owned by the caller).
+        self.parser = parser
+        self.states: Table | None = None
 
-    def stop(self) -> None:
-        self._stopping.set()
+    def tables(self) -> list[TableSpec]:
+        return [TableSpec("feed-state", self.topics.feed_state, max_keys=self.settings.table_max_keys)]
 
-    async def acquire(self, assigned: Iterable[TopicPartition]) -> None:
-        parts = {tp.partition for tp in assigned}
-        raw = await read_table(self.factory, self.topics.feed_state, parts)
-        restored = decode_table(FeedState, raw)
-        self.states.update((state.feed_id, state) for state in restored)
-        self._partitions |= parts
-        if self._consumer is not None:
-            await self._consumer.seek_to_beginning(*assigned)
-        log.info("feeds partitions acquired",
-                 extra={"partitions": sorted(parts), "states_restored": len(restored)})
+    def open(self, tables: Mapping[str, Table]) -> None:
+        self.states = tables["feed-state"]
 
-    async def release(self, parts: set[int]) -> None:
-        owned = [fid for fid, (_, p) in self.feeds.items() if p in parts]
-        running = [self._tasks[f] for f in owned if f in self._tasks]
-        if running:
-            await asyncio.wait(running, timeout=self.settings.shutdown_timeout_s)
-        for fid in owned:
-            self.feeds.pop(fid, None)
-            self.states.pop(fid, None)
-        self._partitions -= parts
-        metrics.FEEDS_OWNED.set(len(self.feeds))
+    def owned(self, count: int) -> None:
+        metrics.FEEDS_OWNED.set(count)
 
-    def _apply(self, partition: int, key: bytes | None, value: bytes | None, headers: object) -> None:
-        if key is None:
-            return
-        fid = key.decode("utf-8", "replace")
-        if value is None:
-            self.feeds.pop(fid, None)
-            return
+    def _spec(self, record: Record) -> FeedSpec | None:
         try:
-            spec = decode(FeedSpec, value, headers)
+            return decode(FeedSpec, record.value, record.headers)
         except (InvalidMessage, SchemaMismatch) as exc:
-            log.warning("unreadable feed spec ignored", extra={"feed_id": fid, "error": str(exc)})
-            return
-        if spec.enabled:
-            self.feeds[spec.feed_id] = (spec, partition)
-        else:
-            self.feeds.pop(spec.feed_id, None)
-        metrics.FEEDS_OWNED.set(len(self.feeds))
+            log.warning("unreadable feed spec ignored",
+                        extra={"key": record.key, "error": str(exc)})
+            return None
 
-    async def run(self) -> None:
-        consumer = self.factory.consumer(group_id=self.factory.group(self.stage))
-        self._consumer = consumer
-        consumer.subscribe([self.topics.feeds], listener=_Listener(self))
-        await consumer.start()
+    def _state(self, record: Record) -> FeedState | None:
+        raw = self.states.get(record.partition, record.key) if self.states and record.key else None
+        if raw is None:
+            return None
         try:
-            self._parser = await FeedParser(self.settings).start()
-            self.ready = True
-            log.info("stage started", extra={"stage": self.stage, "topic": self.topics.feeds})
-            while not self._stopping.is_set():
-                batch = await consumer.getmany(timeout_ms=250)
-                for tp, records in batch.items():
-                    if tp.partition not in self._partitions:
-                        continue  # not restored yet: acquire() reads it again from the start
-                    for r in records:
-                        self._apply(r.partition, r.key, r.value, r.headers)
-                self._start_due()
-        finally:
-            self.ready = False
-            await self._drain()
-            await consumer.stop()
-            if self._parser is not None:
-                await self._parser.close()
-            log.info("stage stopped", extra={"stage": self.stage})
+            return decode(FeedState, raw)
+        except (InvalidMessage, SchemaMismatch) as exc:
+            log.warning("unreadable feed state ignored", extra={"key": record.key, "error": str(exc)})
+            return None
 
-    def _start_due(self) -> None:
-        now = utcnow()
-        for fid, (spec, _) in list(self.feeds.items()):
-            if fid in self._tasks:
-                continue
-            state = self.states.get(fid)
-            if state is not None and state.next_poll_at and state.next_poll_at > now:
-                continue
-            self._tasks[fid] = asyncio.create_task(self._poll(spec), name=f"poll:{fid}")
+    def due_at(self, record: Record) -> float | None:
+        spec = self._spec(record)
+        if spec is None or not spec.enabled:
+            return None
+        state = self._state(record)
+        if state is None or state.next_poll_at is None:
+            return 0.0
+        return state.next_poll_at.timestamp()
 
-    async def _poll(self, spec: FeedSpec) -> None:
+    async def process(self, records: Sequence[Record]) -> list[Outcome]:
+        return [await self._poll(record) for record in records]
+
+    async def _poll(self, record: Record) -> Outcome:
+        spec = self._spec(record)
+        if spec is None or record.key is None:
+            return Outcome(failure=Failure("invalid", "unreadable feed spec"))
+        state = self._state(record) or initial_state(spec, self.settings)
+        if state.url != spec.url and not state.moved_to:
+            state = state.model_copy(update={"url": spec.url})
+        started = time.monotonic()
         try:
-            if self._stopping.is_set():
-                return
-            # The HTTP client holds the per-host and global limits.
-            state = self.states.get(spec.feed_id) or initial_state(spec, self.settings)
-            if state.url != spec.url and not state.moved_to:
-                state = state.model_copy(update={"url": spec.url})
-            started = time.monotonic()
-            result = await poll_feed(self.http, spec, state, self.settings, self._parser)
-            metrics.FEED_POLLS.labels(result.result).inc()
-            for reason, count in result.skipped.items():
-                if count:
-                    metrics.FEED_ITEMS_SKIPPED.labels(reason).inc(count)
-            await self._publish(result)
-            self.states[spec.feed_id] = result.state
-            log.info(
-                "feed polled",
-                extra={"feed_id": spec.feed_id, "result": result.result,
-                       "links": len(result.links),
-                       **{f"skipped_{k}": v for k, v in result.skipped.items() if v},
-                       "seconds": round(time.monotonic() - started, 3)},
-            )
-        except asyncio.CancelledError:
-            raise
+            result = await poll_feed(self.http, spec, state, self.settings, self.parser)
         except Exception:
-            # A poll must never kill the poller: note it on the feed and retry later.
+            # A bug in polling one feed must not stop the others: note it, retry later.
             log.exception("feed poll crashed", extra={"feed_id": spec.feed_id})
-            state = self.states.get(spec.feed_id) or initial_state(spec, self.settings)
-            self.states[spec.feed_id] = state.model_copy(
-                update={"next_poll_at": datetime.now(UTC) + timedelta(seconds=spec.min_interval_s)}
-            )
-        finally:
-            self._tasks.pop(spec.feed_id, None)
-
-    async def _publish(self, result: PollResult) -> None:
-        """Links first, acknowledged; then the state that vouches for them."""
-        await self.publisher.send_all(
-            [Output(self.topics.links, link.article_id.encode(), encode(link), headers_for(link))
-             for link in result.links]
+            retry = datetime.now(UTC) + timedelta(seconds=spec.min_interval_s)
+            state = state.model_copy(update={"next_poll_at": retry})
+            return Outcome(state=[Put("feed-state", record.key, encode(state), headers_for(state))])
+        metrics.FEED_POLLS.labels(result.result).inc()
+        for reason, count in result.skipped.items():
+            if count:
+                metrics.FEED_ITEMS_SKIPPED.labels(reason).inc(count)
+        log.info(
+            "feed polled",
+            extra={"feed_id": spec.feed_id, "result": result.result, "links": len(result.links),
+                   **{f"skipped_{k}": v for k, v in result.skipped.items() if v},
+                   "seconds": round(time.monotonic() - started, 3)},
         )
-        if result.links:
-            metrics.MESSAGES_OUT.labels(self.stage).inc(len(result.links))
-        state = result.state
-        await self.publisher.send_all(
-            [Output(self.topics.feed_state, state.feed_id.encode(), encode(state), headers_for(state))]
-        )
-
-    async def _drain(self) -> None:
-        tasks = list(self._tasks.values())
-        if not tasks:
-            return
-        done, pending = await asyncio.wait(tasks, timeout=self.settings.shutdown_timeout_s)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        links = [Output(self.topics.links, link.article_id.encode(), encode(link), headers_for(link))
+                 for link in result.links]
+        return Outcome(outputs=links,
+                       state=[Put("feed-state", record.key, encode(result.state),
+                                  headers_for(result.state))])

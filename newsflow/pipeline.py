@@ -19,12 +19,14 @@ from newsflow.core import metrics
 from newsflow.core.broker import EmbeddedBroker
 from newsflow.core.http import HttpClient, make_http_client
 from newsflow.core.kafka import KafkaFactory
-from newsflow.core.runtime import Publisher, StageRunner
+from newsflow.core.produce import Publisher
+from newsflow.core.runtime import StageRunner
 from newsflow.core.server import OpsServer
 from newsflow.core.settings import Settings
 from newsflow.core.topics import Topics, prepare_topics
 from newsflow.core.workers import WorkerPool
 from newsflow.ingest.cleaner import warm_up
+from newsflow.ingest.feedpool import FeedParser
 from newsflow.ingest.fetcher import Fetcher
 from newsflow.ingest.poller import Poller
 from newsflow.processors.enricher import Enricher
@@ -87,7 +89,7 @@ class Pipeline:
         self.broker: EmbeddedBroker | None = None
         self.bootstrap = settings.kafka_bootstrap
         self.ops: OpsServer | None = None
-        self._runners: list[StageRunner | Poller] = []
+        self._runners: list[StageRunner] = []
         self._pools: list[WorkerPool] = []
         self.started = asyncio.Event()
 
@@ -151,27 +153,33 @@ class Pipeline:
                 raise RuntimeError(f"stage {tasks[failed[0]]} failed") from failed[0].exception()
 
     async def _build(self, stack: contextlib.AsyncExitStack, factory: KafkaFactory,
-                     publisher: Publisher, http: HttpClient) -> list[StageRunner | Poller]:
+                     publisher: Publisher, http: HttpClient) -> list[StageRunner]:
         settings, topics = self.settings, self.topics
-        runners: list[StageRunner | Poller] = []
+        runners: list[StageRunner] = []
+        common = {"dlq_topic": topics.dlq, "factory": factory, "publisher": publisher}
         for stage in self.stages:
             if stage == "poll":
-                runners.append(Poller(settings, factory, publisher, http, topics))
+                parser = await FeedParser(settings).start()
+                self._pools.append(parser.pool)
+                stack.push_async_callback(parser.close)
+                runners.append(StageRunner(
+                    stage=Poller(settings, http, topics, parser), input_topic=topics.feeds,
+                    source=True,
+                    batch_size=1, max_in_flight=settings.poll_in_flight, **common,
+                ))
             elif stage == "fetch":
                 pool = await self._pool(stack, "clean", warm_up, ())
-                fetcher = Fetcher(settings, factory, http, pool, topics, NEWSFLOW_VERSION)
                 runners.append(StageRunner(
-                    stage="fetch", processor=fetcher, input_topic=topics.links,
-                    dlq_topic=topics.dlq, factory=factory, publisher=publisher,
-                    batch_size=settings.fetch_batch, max_in_flight=settings.fetch_in_flight,
+                    stage=Fetcher(settings, http, pool, topics, NEWSFLOW_VERSION),
+                    input_topic=topics.links, batch_size=settings.fetch_batch,
+                    max_in_flight=settings.fetch_in_flight, **common,
                 ))
             else:
                 pool = await self._pool(stack, "nlp", load_model, (settings.enrich_model,))
-                enricher = Enricher(pool, topics, provenance(settings))
                 runners.append(StageRunner(
-                    stage="enrich", processor=enricher, input_topic=topics.articles,
-                    dlq_topic=topics.dlq, factory=factory, publisher=publisher,
+                    stage=Enricher(pool, topics, provenance(settings)), input_topic=topics.articles,
                     batch_size=settings.enrich_batch, max_in_flight=settings.enrich_in_flight,
+                    **common,
                 ))
         return runners
 
@@ -188,11 +196,13 @@ class Pipeline:
     async def _stop_stages(self, tasks: dict[asyncio.Task[None], str]) -> None:
         for runner, task in zip(self._runners, tasks, strict=True):
             runner.stop()
-            if not runner.ready and not task.done():
+            if not runner.health.started and not task.done():
                 task.cancel()  # still joining its group: nothing in hand to finish
         pending = [t for t in tasks if not t.done()]
         if pending:
-            _, late = await asyncio.wait(pending, timeout=self.settings.shutdown_timeout_s)
+            # Each stage drains by the shutdown deadline itself; this is the backstop.
+            backstop = self.settings.shutdown_timeout_s + 10
+            _, late = await asyncio.wait(pending, timeout=backstop)
             for task in late:
                 log.warning("stage did not stop in time; its batch is left uncommitted",
                             extra={"stage": tasks[task]})

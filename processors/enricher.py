@@ -7,14 +7,13 @@ cannot be decoded or enriched goes to the dead-letter topic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from aiokafka import ConsumerRecord, TopicPartition
 
 from newsflow.core import metrics
 from newsflow.core.errors import RetriableError
-from newsflow.core.runtime import Failure, Outcome, Output
+from newsflow.core.records import Failure, Outcome, Output, Record
+from newsflow.core.table import Table, TableSpec
 from newsflow.core.topics import Topics
 from newsflow.core.workers import WorkerPool, WorkerTimeout
 from newsflow.schemas import (
@@ -37,25 +36,23 @@ log = logging.getLogger(__name__)
 
 
 class Enricher:
-    """The enrich stage's processor (run by :class:`~newsflow.core.runtime.StageRunner`)."""
+    """The enrich stage (run by :class:`~newsflow.core.runtime.StageRunner`); keeps no tables."""
 
-    stage = "enrich"
+    name = "enrich"
+    stage = name
 
     def __init__(self, pool: WorkerPool, topics: Topics, provenance: Provenance) -> None:
         self.pool = pool
         self.topics = topics
         self.provenance = provenance
 
-    async def on_assigned(self, partitions: set[TopicPartition]) -> None:
+    def tables(self) -> list[TableSpec]:
+        return []
+
+    def open(self, tables: Mapping[str, Table]) -> None:
         return None
 
-    async def on_revoked(self, partitions: set[TopicPartition]) -> None:
-        return None
-
-    async def written(self, state: list[Output]) -> None:
-        return None
-
-    async def process(self, records: Sequence[ConsumerRecord]) -> list[Outcome]:
+    async def process(self, records: Sequence[Record]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(records)
         todo: list[tuple[int, Article]] = []
         for i, record in enumerate(records):

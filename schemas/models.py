@@ -103,6 +103,8 @@ class Article(Message):
     feed_id: str
     title: str | None = None
     text: str
+    truncated: bool = Field(
+        False, description="The text was cut to keep the message under the broker's size limit")
     description: str | None = None
     site_name: str | None = None
     authors: list[str] = Field(default_factory=list)

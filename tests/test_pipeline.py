@@ -160,7 +160,7 @@ async def test_two_fetch_processes_share_the_links(make_settings: Callable[..., 
     tasks = [asyncio.create_task(p.run(stop)) for p, stop in zip(fetchers, stops, strict=False)]
     try:
         for _ in range(300):  # both members joined and split the partitions
-            parts = [len(p._runners[0].ready_partitions) if p._runners else 0 for p in fetchers]
+            parts = [len(p._runners[0].partitions.ready) if p._runners else 0 for p in fetchers]
             if sum(parts) == settings.topic_partitions and all(parts):
                 break
             await asyncio.sleep(0.1)
@@ -174,8 +174,7 @@ async def test_two_fetch_processes_share_the_links(make_settings: Callable[..., 
             tasks.append(asyncio.create_task(rest.run(stops[2], before_stages=add)))
             factory = KafkaFactory(settings, settings.kafka_bootstrap)
             await wait_for_values(factory, rest.topics.enriched, 24, timeout_s=120)
-            fetched = [len(set().union(*p._runners[0].processor.seen.values()))
-                       for p in fetchers]
+            fetched = [len(p._runners[0].tables["seen"]) for p in fetchers]
     finally:
         for stop in stops:
             stop.set()

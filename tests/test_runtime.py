@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-
-from aiokafka import ConsumerRecord, TopicPartition
+from collections.abc import Callable, Mapping, Sequence
 
 from newsflow.core.kafka import KafkaFactory
-from newsflow.core.runtime import Failure, Outcome, Output, Publisher, StageRunner
+from newsflow.core.produce import Publisher
+from newsflow.core.records import Failure, Outcome, Output, Put, Record
+from newsflow.core.runtime import StageRunner
 from newsflow.core.settings import Settings
-from newsflow.core.table import read_table
+from newsflow.core.table import Table, TableSpec, read_table
 from newsflow.core.topics import Topics, prepare_topics
 
 from support.kafka import read_all
@@ -19,29 +19,28 @@ from support.kafka import read_all
 class Upper:
     """A toy stage: upper-cases values, refuses 'bad', crashes on 'poison'."""
 
+    name = "fetch"
+
     def __init__(self, out: str, state: str) -> None:
         self.out = out
         self.state_topic = state
         self.seen_batches: list[int] = []
-        self.written_state: list[bytes] = []
+        self.table: Table | None = None
 
-    async def on_assigned(self, partitions: set[TopicPartition]) -> None:
-        return None
+    def tables(self) -> list[TableSpec]:
+        return [TableSpec("done", self.state_topic)]
 
-    async def on_revoked(self, partitions: set[TopicPartition]) -> None:
-        return None
+    def open(self, tables: Mapping[str, Table]) -> None:
+        self.table = tables["done"]
 
-    async def written(self, state: list[Output]) -> None:
-        self.written_state.extend(o.key or b"" for o in state)
-
-    async def process(self, records: Sequence[ConsumerRecord]) -> list[Outcome]:
+    async def process(self, records: Sequence[Record]) -> list[Outcome]:
         self.seen_batches.append(len(records))
         if any(r.value == b"poison" for r in records):
             raise RuntimeError("poison pill")
         return [
             Outcome(failure=Failure("invalid", "bad value")) if r.value == b"bad" else
-            Outcome(outputs=[Output(self.out, r.key, r.value.upper())],
-                    state=[Output(self.state_topic, r.key, b"done")])
+            Outcome(outputs=[Output(self.out, r.key, (r.value or b"").upper())],
+                    state=[Put("done", r.key or b"", b"done")])
             for r in records
         ]
 
@@ -51,7 +50,7 @@ async def _runner(settings: Settings, stage: Upper) -> tuple[StageRunner, asynci
     topics = Topics.from_settings(settings)
     producer = factory.producer()
     await producer.start()
-    runner = StageRunner(stage="fetch", processor=stage, input_topic=topics.links,
+    runner = StageRunner(stage=stage, input_topic=topics.links,
                          dlq_topic=topics.dlq, factory=factory, publisher=Publisher(producer),
                          batch_size=50)
     return runner, asyncio.create_task(runner.run()), producer
@@ -96,7 +95,6 @@ async def test_outputs_dead_letters_and_commits(make_settings: Callable[..., Set
     assert by_value[b"bad"]["dlq.source.topic"] == topics.links
     seen = await read_table(factory, topics.links_seen, range(settings.topic_partitions))
     assert len(seen) == 3
-    assert sorted(stage.written_state) == sorted(seen)
 
     # Offsets were committed: a new runner of the same group gets nothing old again.
     await producer.send_and_wait(topics.links, b"d", key=b"k9")
@@ -105,3 +103,40 @@ async def test_outputs_dead_letters_and_commits(make_settings: Callable[..., Set
                      topics.articles, 4)
     out = sorted(r.value for r in await read_all(factory, topics.articles))
     assert out == [b"A", b"B", b"C", b"D"], "nothing processed twice after a clean stop"
+
+
+async def test_a_lone_poison_record_is_dead_lettered_and_its_partition_commits_on(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(topic_partitions=1)
+    factory = KafkaFactory(settings, settings.kafka_bootstrap)
+    topics = Topics.from_settings(settings)
+    await prepare_topics(factory, topics)
+    producer = factory.producer()
+    await producer.start()
+    await producer.send_and_wait(topics.links, b"poison", key=b"p")
+    stage = Upper(topics.articles, topics.links_seen)
+    runner, task, runner_producer = await _runner(settings, stage)
+    try:
+        for _ in range(100):
+            if await read_all(factory, topics.dlq):
+                break
+            await asyncio.sleep(0.1)
+        [dead] = await read_all(factory, topics.dlq)
+        assert dict(dead.headers)["dlq.reason"] == b"internal"
+        await producer.send_and_wait(topics.links, b"after", key=b"a")
+        for _ in range(100):
+            if await read_all(factory, topics.articles):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        runner.stop()
+        await asyncio.wait_for(task, 30)
+        await runner_producer.stop()  # type: ignore[attr-defined]
+    assert [r.value for r in await read_all(factory, topics.articles)] == [b"AFTER"]
+    # Both records were committed: a new member of the group gets neither again.
+    await producer.send_and_wait(topics.links, b"last", key=b"l")
+    await producer.stop()
+    again = Upper(topics.articles, topics.links_seen)
+    await _run_until(settings, again, factory, topics.articles, 2)
+    assert sum(again.seen_batches) == 1, "only the new record is processed"
