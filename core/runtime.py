@@ -35,23 +35,18 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from . import metrics
-from .assignment import Listener, Partitions
-from .delivery import Delivery, outcomes_of
-from .health import StageHealth
-from .kafka import KafkaFactory
-from .offsets import OffsetTracker
-from .produce import ProduceFailed, Publisher
+from .assignment import Listener
+from .delivery import outcomes_of
+from .produce import Publisher
+from .rebalance import Rebalancing
 from .records import Failure, Headers, Outcome, Output, Put, Record, dead_letter
-from .table import Table, TableSpec, wait_caught_up
-from .timers import DueQueue
+from .source import Sourcing
+from .stage import Batch, Source, Stage, StageFailed, as_record
+from .upkeep import Upkeep
 
 __all__ = [
     "Failure", "Headers", "Outcome", "Output", "Publisher", "Put", "Record", "Source", "Stage",
@@ -60,113 +55,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: A source key whose processing failed is tried again after this long, at the earliest.
-SOURCE_RETRY_S = 60.0
 
-
-class Stage(Protocol):
-    """A stage's own logic; knows nothing of consumers, commits, rebalances or the DLQ."""
-
-    name: str
-
-    def tables(self) -> Sequence[TableSpec]:
-        """The tables the stage keeps, co-partitioned with its input."""
-        ...
-
-    def open(self, tables: Mapping[str, Table]) -> None:
-        """Receive the tables (read them; write them only through outcomes)."""
-        ...
-
-    async def process(self, records: Sequence[Record]) -> list[Outcome]: ...
-
-
-class Source(Stage, Protocol):
-    """A timer-driven stage over the keys of its input table."""
-
-    def due_at(self, record: Record) -> float | None:
-        """When ``record``'s key is due next (epoch seconds); None: never."""
-        ...
-
-    def owned(self, count: int) -> None:
-        """How many input keys this process owns now."""
-        ...
-
-
-class StageFailed(RuntimeError):
-    """A stage stopped because of an error it cannot recover from."""
-
-
-def as_record(r: ConsumerRecord) -> Record:
-    return Record(r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ()),
-                  r.timestamp)
-
-
-@dataclass(slots=True)
-class _Batch:
-    partition: int
-    epoch: int
-    records: list[Record]
-    started: float
-
-
-class StageRunner:
+class StageRunner(Rebalancing, Sourcing, Upkeep):
     """Runs one stage until :meth:`stop`; owns its consumer, its batches and its tables."""
-
-    def __init__(
-        self,
-        *,
-        stage: Stage,
-        input_topic: str,
-        dlq_topic: str,
-        factory: KafkaFactory,
-        publisher: Publisher,
-        batch_size: int,
-        max_in_flight: int = 2,
-        source: bool = False,
-    ) -> None:
-        settings = factory.settings
-        self.stage = stage
-        self.name = stage.name
-        self.input_topic = input_topic
-        self.factory = factory
-        self.publisher = publisher
-        self.batch_size = batch_size
-        self.source = source
-        self.group_id = factory.group(self.name)
-        self._transactional = bool(settings.kafka_transactional_id) and not source
-        self.max_in_flight = 1 if self._transactional else max(1, max_in_flight)
-        self.revoke_timeout_s = min(settings.revoke_timeout_s,
-                                    settings.kafka_rebalance_timeout_ms / 2000)
-        self.tables = {spec.name: Table(spec) for spec in stage.tables()}
-        stage.open(self.tables)
-        self.health = StageHealth(self.name, settings.stall_timeout_s)
-        self.partitions = Partitions(backoff_max_s=settings.restore_backoff_max_s)
-        self.delivery = Delivery(self.name, publisher, dlq_topic, self.tables, self.health,
-                                 backoff_max_s=settings.produce_backoff_max_s)
-        self.offsets = OffsetTracker()
-        self.consumer: AIOKafkaConsumer | None = None
-        self._txn_producer: AIOKafkaProducer | None = None
-        self._tasks: dict[asyncio.Task[None], _Batch] = {}
-        self._keys: dict[tuple[int, bytes], asyncio.Task[None]] = {}
-        self._abandoned: set[asyncio.Task[None]] = set()
-        self._inputs: dict[int, dict[bytes, Record]] = {}
-        self._due = DueQueue()
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
-        self._restore_wanted = asyncio.Event()
-        self._commit_lock = asyncio.Lock()
-        self._housekept = 0.0
-        self._expired_at = time.monotonic()
-
-    @property
-    def ready(self) -> bool:
-        return self.health.ready
-
-    def stop(self) -> None:
-        """Stop taking input; the batches in hand get the shutdown deadline to finish."""
-        self._stopping.set()
-
-    # --- the loop --------------------------------------------------------------------------
 
     async def run(self) -> None:
         settings = self.factory.settings
@@ -235,7 +126,7 @@ class StageRunner:
             self._start(tp.partition, records)
 
     def _start(self, partition: int, records: list[Record]) -> None:
-        batch = _Batch(partition, self.partitions.epoch(partition), records, time.monotonic())
+        batch = Batch(partition, self.partitions.epoch(partition), records, time.monotonic())
         earlier = {self._keys[(partition, r.key)] for r in records
                    if r.key is not None and (partition, r.key) in self._keys}
         task = asyncio.create_task(self._work(batch, earlier),
@@ -264,18 +155,7 @@ class StageRunner:
         if not task.cancelled() and (exc := task.exception()) is not None:
             self._fail(exc)
 
-    def _fail(self, exc: BaseException) -> None:
-        if self.health.failed is None:
-            self.health.failed = exc
-            log.error("stage failing", extra={"stage": self.name, "error": repr(exc)},
-                      exc_info=exc)
-        self._stopping.set()
-
-    def _owned(self, batch: _Batch) -> bool:
-        return (batch.partition in self.partitions.owned
-                and self.partitions.epoch(batch.partition) == batch.epoch)
-
-    async def _work(self, batch: _Batch, earlier: set[asyncio.Task[None]]) -> None:
+    async def _work(self, batch: Batch, earlier: set[asyncio.Task[None]]) -> None:
         """Process one batch and write what it produced; its offsets become committable."""
         if earlier:  # another copy of a record is in flight: it goes first
             await asyncio.wait(earlier)
@@ -300,250 +180,3 @@ class StageRunner:
                 self.offsets.finish(batch.partition, [r.offset for r in records])
         if self.source:
             self._reschedule(records[0], bool(failed))
-
-    async def _write_transaction(self, batch: _Batch, outcomes: list[Outcome]) -> set[int] | None:
-        producer = self._txn_producer
-        assert producer is not None
-        delivery = Delivery(self.name, Publisher(producer), self.delivery.dlq_topic, self.tables,
-                            self.health, backoff_max_s=self.delivery.backoff_max_s)
-        tp = TopicPartition(self.input_topic, batch.partition)
-        delay = 0.5
-        while True:
-            try:
-                async with producer.transaction():
-                    written = await delivery.write(batch.records, outcomes, lambda: self._owned(batch))
-                    if written is None:
-                        raise _Abandoned
-                    await producer.send_offsets_to_transaction(
-                        {tp: batch.records[-1].offset + 1}, self.group_id)
-                delivery.apply(written)
-                return written.failed
-            except _Abandoned:
-                return None
-            except ProduceFailed:
-                raise
-            except KafkaError as exc:
-                log.error("transaction failed; writing the batch again",
-                          extra={"stage": self.name, "error": repr(exc)})
-                if not self._owned(batch):
-                    return None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.delivery.backoff_max_s)
-
-    # --- sources ---------------------------------------------------------------------------
-
-    def _apply_inputs(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        changed = False
-        for tp, raw in batch.items():
-            p = tp.partition
-            if p not in self.partitions.owned:
-                continue
-            part = self._inputs.setdefault(p, {})
-            for r in raw:
-                if r.key is None:
-                    continue
-                changed = True
-                if r.value is None:
-                    part.pop(r.key, None)
-                    self._due.put(p, r.key, None)
-                    continue
-                record = part[r.key] = as_record(r)
-                if p in self.partitions.ready and (p, r.key) not in self._keys:
-                    self._due.put(p, r.key, self._source.due_at(record))
-        if changed:
-            self._source.owned(sum(len(v) for v in self._inputs.values()))
-
-    @property
-    def _source(self) -> Source:
-        return self.stage  # type: ignore[return-value]
-
-    def _start_due(self) -> None:
-        now = time.time()
-        while len(self._tasks) < self.max_in_flight:
-            due = self._due.pop_due(now)
-            if due is None:
-                return
-            p, key = due
-            record = self._inputs.get(p, {}).get(key)
-            if p in self.partitions.ready and (p, key) not in self._keys and record is not None:
-                self._start(p, [record])
-
-    def _reschedule(self, record: Record, failed: bool) -> None:
-        p = record.partition
-        current = self._inputs.get(p, {}).get(record.key or b"")
-        if current is None or current.key is None or p not in self.partitions.ready:
-            return
-        due = self._source.due_at(current)
-        if failed and due is not None:
-            due = max(due, time.time() + SOURCE_RETRY_S)
-        self._due.put(p, current.key, due)
-
-    # --- assignment, restore, release -----------------------------------------------------
-
-    async def _assigned(self, parts: set[int]) -> None:
-        self.partitions.assign(parts)
-        tps = [TopicPartition(self.input_topic, p) for p in sorted(parts)]
-        consumer = self.consumer
-        assert consumer is not None
-        if self.source:
-            for p in parts:
-                self._inputs[p] = {}
-            try:
-                await consumer.seek_to_beginning(*tps)
-            except Exception as exc:  # the listener's errors would be swallowed: log them here
-                log.error("could not read the input table from the beginning",
-                          extra={"stage": self.name, "error": repr(exc)})
-        else:
-            consumer.pause(*tps)  # until its tables are restored
-        log.info("partitions assigned", extra={"stage": self.name, "partitions": sorted(parts)})
-        self._restore_wanted.set()
-
-    async def _revoked(self, parts: set[int]) -> None:
-        await self._release(parts, self.revoke_timeout_s)
-
-    async def _restore_loop(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
-            self._restore_wanted.clear()
-            due = self.partitions.restores_due(time.monotonic())
-            if due:
-                await asyncio.gather(*(self._restore(consumer, p) for p in due))
-                continue
-            wait = self.partitions.next_restore_in(time.monotonic())
-            try:
-                await asyncio.wait_for(self._restore_wanted.wait(), wait)
-            except TimeoutError:
-                pass
-
-    async def _restore(self, consumer: AIOKafkaConsumer, p: int) -> None:
-        epoch = self.partitions.epoch(p)
-        timeout_s = self.factory.settings.restore_timeout_s
-        counts: dict[str, int] = {}
-        try:
-            for table in self.tables.values():
-                counts[table.name] = await table.restore(self.factory, p, timeout_s)
-            if self.source:
-                await wait_caught_up(consumer, [TopicPartition(self.input_topic, p)], timeout_s)
-        except Exception as exc:
-            if self.partitions.epoch(p) != epoch:
-                return
-            delay = self.partitions.restore_failed(p)
-            self.health.restores_failing = self.partitions.failing
-            metrics.RESTORE_FAILURES.labels(self.name).inc()
-            log.error("table restore failed; trying again",
-                      extra={"stage": self.name, "partition": p, "retry_in_s": round(delay, 2),
-                             "error": f"{type(exc).__name__}: {exc}"})
-            return
-        if self.partitions.epoch(p) != epoch or p not in self.partitions.owned:
-            return
-        self.partitions.restored(p)
-        self.health.restores_failing = self.partitions.failing
-        if self.source:
-            for record in self._inputs.get(p, {}).values():
-                if record.key is not None:
-                    self._due.put(p, record.key, self._source.due_at(record))
-            self._source.owned(sum(len(v) for v in self._inputs.values()))
-        else:
-            consumer.resume(TopicPartition(self.input_topic, p))
-        log.info("partition ready", extra={"stage": self.name, "partition": p, **counts})
-
-    async def _release(self, parts: set[int], timeout_s: float) -> None:
-        """Stop intake of ``parts``, let their batches finish by the deadline, commit, forget."""
-        if not parts:
-            return
-        self.partitions.stop_intake(parts)
-        self.health.restores_failing = self.partitions.failing
-        for p in parts:
-            self._due.drop_partition(p)
-        tasks = [t for t, b in self._tasks.items() if b.partition in parts]
-        if tasks:
-            try:
-                _, late = await asyncio.wait(tasks, timeout=timeout_s)
-            except asyncio.CancelledError:
-                late = {t for t in tasks if not t.done()}
-                self._abandon(late)
-                raise
-            if late:
-                log.warning("unfinished batches abandoned, uncommitted",
-                            extra={"stage": self.name, "batches": len(late),
-                                   "partitions": sorted({self._tasks[t].partition for t in late})})
-                self._abandon(late)
-                await asyncio.wait(late)
-        if self.consumer is not None:
-            await self._commit(self.consumer)
-        self.offsets.forget(parts)
-        self.partitions.release(parts)
-        for p in parts:
-            for table in self.tables.values():
-                table.drop(p)
-            self._inputs.pop(p, None)
-        if self.source:
-            self._source.owned(sum(len(v) for v in self._inputs.values()))
-        log.info("partitions released", extra={"stage": self.name, "partitions": sorted(parts)})
-
-    def _abandon(self, tasks: set[asyncio.Task[None]]) -> None:
-        for task in tasks:
-            self._abandoned.add(task)
-            task.cancel()
-
-    # --- commits and housekeeping ---------------------------------------------------------
-
-    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
-        async with self._commit_lock:
-            commits = self.offsets.committable()
-            if not commits:
-                return
-            offsets = {TopicPartition(self.input_topic, p): o for p, o in commits.items()}
-            try:
-                await consumer.commit(offsets)
-            except (CommitFailedError, IllegalStateError) as exc:
-                # The partitions moved to another member: their outputs are written, the
-                # new owner will process the records again (at least once).
-                log.warning("commit refused after a rebalance",
-                            extra={"stage": self.name, "error": str(exc)})
-            except KafkaError as exc:
-                log.error("commit failed; the records will be processed again",
-                          extra={"stage": self.name, "error": repr(exc)})
-
-    async def _housekeeping(self, consumer: AIOKafkaConsumer) -> None:
-        now = time.monotonic()
-        if now - self._housekept < 1.0:
-            return
-        self._housekept = now
-        oldest = max((now - b.started for b in self._tasks.values()), default=0.0)
-        self.health.stalled(max(oldest, self.offsets.oldest_age_s()))
-        _ = self.health.ready  # refreshes the ready metric
-        if not self.source:
-            await self._report_lag(consumer)
-        if now - self._expired_at >= 60:
-            self._expired_at = now
-            await self._expire()
-
-    async def _expire(self) -> None:
-        """Tombstone the keys past their table's horizon, then forget them."""
-        for table in self.tables.values():
-            for p in sorted(self.partitions.ready):
-                keys = table.expired(p)[:10_000]
-                if not keys:
-                    continue
-                outs = [Output(table.spec.changelog, k, None, partition=p) for k in keys]
-                errors = await self.publisher.send_each(outs)
-                for key, error in zip(keys, errors, strict=True):
-                    if error is None:
-                        table.apply(p, key, None)
-
-    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
-        lag = 0
-        for tp in consumer.assignment():
-            high = consumer.highwater(tp)
-            if high is None:
-                continue
-            try:
-                position = await consumer.position(tp)
-            except IllegalStateError:
-                continue
-            lag += max(0, high - position)
-        metrics.CONSUMER_LAG.labels(self.name).set(lag)
-
-
-class _Abandoned(Exception):
-    """Raised inside a transaction to abort it: the batch's partition was given up."""
