@@ -11,12 +11,12 @@ import pytest
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.settings import Settings
 from newsflow.core.topics import Topics, prepare_topics
-from newsflow.demo.farm import article_html
 from newsflow.pipeline import Pipeline
 from newsflow.schemas import Article, Link, article_id, content_hash, encode, headers_for, utcnow
 
 from support.gated import GatedServer
 from support.kafka import read_all
+from support.pages import article_page
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -99,7 +99,7 @@ async def test_a_failing_restore_makes_the_stage_not_ready_and_is_retried(
             await admin.close()
 
     async with GatedServer() as server:
-        url = server.add("/a.html", article_html(server.base_url, 0, 0))
+        url = server.add("/a.html", article_page())
         link = Link(article_id=article_id(url), url=url, feed_id="f", feed_url="http://x/f",
                     discovered_at=utcnow())
         task = asyncio.create_task(pipeline.run(stop, before_stages=delete_changelog))

@@ -13,16 +13,22 @@ from aiokafka import TopicPartition
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.settings import Settings
 from newsflow.core.topics import Topics, prepare_topics
-from newsflow.demo.farm import article_html, feed_xml
 from newsflow.pipeline import Pipeline
 from newsflow.registry import make_spec, register
 from newsflow.schemas import Link, article_id, encode, headers_for, utcnow
 
 from support.gated import GatedServer
 from support.kafka import read_all
+from support.pages import article_page
 from support.procs import StageProcess
 
 pytestmark = pytest.mark.timeout(240)
+
+
+def _rss(base: str, n: int) -> str:
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {n}</title>'
+            f"<link>{base}/</link><item><title>Story {n}</title><link>{base}/a/{n}.html</link>"
+            "</item></channel></rss>")
 
 
 async def _committed(factory: KafkaFactory, group: str, topic: str, partitions: int) -> int:
@@ -59,7 +65,7 @@ async def test_rebalance_with_a_slow_page_in_flight_then_sigkill_loses_nothing(
     topics = Topics.from_settings(settings)
     await prepare_topics(factory, topics)
     async with GatedServer() as server:
-        url = server.add("/slow.html", article_html("http://x", 0, 0))
+        url = server.add("/slow.html", article_page())
         server.hold("/slow.html")
         link = Link(article_id=article_id(url), url=url, feed_id="f", feed_url="http://x/f",
                     discovered_at=utcnow())
@@ -114,10 +120,10 @@ async def test_two_pollers_never_poll_one_feed_at_once_across_a_rebalance(
                              http_timeout_s=30)
     async with GatedServer() as server:
         paths = [f"/feeds/{i}.xml" for i in range(6)]
-        urls = [server.add(p, feed_xml(server.base_url, i, 1), "application/rss+xml")
+        urls = [server.add(p, _rss(server.base_url, i), "application/rss+xml")
                 for i, p in enumerate(paths)]
         for i in range(6):
-            server.add(f"/a/{i}/0.html", article_html(server.base_url, i, 0))
+            server.add(f"/a/{i}.html", article_page(f"Story {i}"))
         for p in paths:
             server.hold(p)
         stops = [asyncio.Event(), asyncio.Event()]
