@@ -118,3 +118,4 @@ class GatedServer:
         finally:
             opened.cancel()
             closed.cancel()
+            await asyncio.gather(opened, closed, return_exceptions=True)
