@@ -159,10 +159,12 @@ def fit(article: Article, max_bytes: int) -> Article:
     size = len(encode(article))
     text = article.text
     while size > max_bytes and text:
-        over = size - max_bytes
+        # The text's share of the message, escapes included, scaled to what may remain.
+        quoted = len(orjson.dumps(text))
+        allowed = max(0, max_bytes - (size - quoted))
         raw = text.encode("utf-8")
-        keep = max(0, len(raw) - over - 64)
-        text = raw[:keep].decode("utf-8", "ignore").rstrip()
+        keep = min(len(raw) - 1, int(len(raw) * allowed / quoted) - 16)
+        text = raw[:max(0, keep)].decode("utf-8", "ignore").rstrip()
         article = article.model_copy(update={"text": text, "truncated": True,
                                              "content_hash": content_hash(text)})
         size = len(encode(article))

@@ -50,9 +50,10 @@ async def test_stages_killed_at_random_and_restarted_lose_nothing(
     factory = KafkaFactory(settings, settings.kafka_bootstrap)
     topics = Topics.from_settings(settings)
     await prepare_topics(factory, topics)
-    with FeedFarm(feeds=3, items=10, delay_s=0.05) as farm:
+    # Articles are published over the time the kills take, so every kill finds work in flight.
+    with FeedFarm(feeds=3, items=10, rate=1.5, delay_s=0.05) as farm:
         total = 3 * 10
-        await register(factory, topics, [make_spec(u, min_interval_s=2, max_interval_s=4)
+        await register(factory, topics, [make_spec(u, min_interval_s=1, max_interval_s=2)
                                          for u in farm.feed_urls])
         procs = {stage: StageProcess(settings, stage, tmp_path / f"{stage}.log").start()
                  for stage in ("poll", "fetch", "enrich")}
@@ -60,8 +61,15 @@ async def test_stages_killed_at_random_and_restarted_lose_nothing(
         kills = 0
         ids: list[str] = []
         try:
-            for _ in range(4):
-                await asyncio.sleep(rng.uniform(4, 9))
+            farm.release()
+            for _ in range(100):  # every stage is up and has produced once
+                ids = await _enriched_ids(factory, topics.enriched)
+                if ids:
+                    break
+                await asyncio.sleep(0.5)
+            assert ids, f"seed {seed}: nothing came through before the kills"
+            for _ in range(5):
+                await asyncio.sleep(rng.uniform(2, 5))
                 stage = rng.choice(sorted(procs))
                 procs[stage].kill()
                 dead.append(procs[stage])

@@ -132,3 +132,17 @@ async def test_a_failing_restore_makes_the_stage_not_ready_and_is_retried(
             stop.set()
             await asyncio.wait_for(task, 60)
     assert len(await read_all(factory, topics.articles)) == 1
+
+
+def test_a_long_text_is_cut_so_the_article_fits_and_says_so() -> None:
+    from newsflow.ingest.fetcher import fit
+
+    text = "Ünïcode words \"quoted\" and\nlines. " * 4000
+    article = _article(3, text)
+    assert len(encode(article)) > 64 * 1024
+    cut = fit(article, 32 * 1024)
+    assert len(encode(cut)) <= 32 * 1024
+    assert cut.truncated and text.startswith(cut.text) and len(cut.text) > 20_000
+    assert cut.content_hash == content_hash(cut.text)
+    small = _article(4, "short text")
+    assert fit(small, 32 * 1024) is small and not small.truncated
