@@ -91,4 +91,5 @@ async def test_stages_killed_at_random_and_restarted_lose_nothing(
     assert len(counts) == total, f"seed {seed}: {total - len(counts)} of {total} lost"
     duplicates = sum(counts.values()) - len(counts)
     bound = kills * BATCH * IN_FLIGHT
+    log.warning("churn seed %d: %d kills, %d duplicates (bound %d)", seed, kills, duplicates, bound)
     assert duplicates <= bound, f"seed {seed}: {duplicates} duplicates after {kills} kills"
