@@ -140,3 +140,67 @@ async def test_a_lone_poison_record_is_dead_lettered_and_its_partition_commits_o
     again = Upper(topics.articles, topics.links_seen)
     await _run_until(settings, again, factory, topics.articles, 2)
     assert sum(again.seen_batches) == 1, "only the new record is processed"
+
+
+class Held(Upper):
+    """Upper, but a record valued b"slow" waits until ``release`` is set."""
+
+    def __init__(self, out: str, state: str) -> None:
+        super().__init__(out, state)
+        self.release = asyncio.Event()
+        self.saw_done: list[bool] = []
+
+    async def process(self, records: Sequence[Record]) -> list[Outcome]:
+        for r in records:
+            assert self.table is not None
+            self.saw_done.append(self.table.get(r.partition, r.key or b"") is not None)
+        if any(r.value == b"slow" for r in records):
+            await self.release.wait()
+        return await super().process(records)
+
+
+async def test_a_second_copy_of_a_key_waits_for_the_first_and_is_never_done_for_it(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(topic_partitions=1)
+    factory = KafkaFactory(settings, settings.kafka_bootstrap)
+    topics = Topics.from_settings(settings)
+    await prepare_topics(factory, topics)
+    producer = factory.producer()
+    await producer.start()
+    for value in (b"slow", b"again"):
+        await producer.send_and_wait(topics.links, value, key=b"same")
+    await producer.stop()
+    stage = Held(topics.articles, topics.links_seen)
+    runner_producer = factory.producer()
+    await runner_producer.start()
+    runner = StageRunner(stage=stage, input_topic=topics.links, dlq_topic=topics.dlq,
+                         factory=factory, publisher=Publisher(runner_producer), batch_size=1,
+                         max_in_flight=2)
+    task = asyncio.create_task(runner.run())
+    try:
+        for _ in range(300):
+            if len(runner._tasks) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(runner._tasks) == 2, "both copies are in flight, in two batches"
+        await asyncio.sleep(1)
+        assert stage.seen_batches == [], "the second copy waits for the first"
+        assert runner.offsets.committable() == {}
+        stage.release.set()
+        for _ in range(200):
+            if len(stage.seen_batches) == 2 and not runner._tasks:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        runner.stop()
+        await asyncio.wait_for(task, 30)
+        await runner_producer.stop()
+    assert stage.saw_done == [False, True], "the second copy saw the first one's state"
+    consumer = factory.consumer(group_id=factory.group("fetch"))
+    await consumer.start()
+    try:
+        from aiokafka import TopicPartition
+        assert await consumer.committed(TopicPartition(topics.links, 0)) == 2
+    finally:
+        await consumer.stop()
