@@ -659,3 +659,10 @@ def test_year_earlier_adjectives_take_the_period_of_their_sentence() -> None:
     assert [(t[0], t[2]) for t in found] == [("the year-earlier quarter", "1988-Q3"),
                                              ("third-quarter", "1989-Q3")]
     assert one("Year-earlier profit was higher.", ref)[2] == "1988"
+
+
+def test_a_year_earlier_after_a_sentence_about_a_quarter() -> None:
+    found = tags("Third-quarter net rose 8%. A year earlier, it earned $3 million.",
+                 date(1989, 10, 30))
+    assert [(t[0], t[2]) for t in found] == [("Third-quarter", "1989-Q3"),
+                                             ("A year earlier", "1988-Q3")]

@@ -60,10 +60,14 @@ def anchor_times(ctx: Ctx, mentions: list[Cand]) -> None:
 _PERIOD = re.compile(r"([0-9]{4})(-(?:Q[1-4]|H[12]|[0-9]{2}))\Z")
 
 
+def _is_period(d: Cand) -> bool:
+    return d.type == "DATE" and not d.years and _PERIOD.match(d.value) is not None
+
+
 def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
     """ "Third-quarter profit rose from $5 million a year ago": the year before the period
     the sentence reports on (1988-Q3), not just the year (1988); the nearest period of the
-    sentence counts."""
+    sentence counts, else the last of the sentence before."""
     if not any(c.years for c in mentions):
         return
     bounds = sentence_bounds(ctx.text, mentions)
@@ -73,8 +77,10 @@ def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
         b = bisect_right(bounds, c.start)
         s0 = bounds[b - 1] if b else 0
         s1 = bounds[b] if b < len(bounds) else len(ctx.text)
-        periods = [d for d in mentions if s0 <= d.start < s1 and d.type == "DATE"
-                   and not d.years and _PERIOD.match(d.value)]
+        before = bounds[b - 2] if b > 1 else 0
+        periods = [d for d in mentions if s0 <= d.start < s1 and _is_period(d)]
+        if not periods:  # "Third-quarter net rose 8%. A year earlier, it earned ..."
+            periods = [d for d in mentions if before <= d.start < s0 and _is_period(d)]
         if periods:
             d = min(periods, key=lambda d: abs(d.start - c.start))
             period = _PERIOD.match(d.value)
