@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     worker_max_tasks: int = Field(500, ge=1, description="Tasks before a worker is recycled")
     worker_task_timeout_s: float = 120.0
 
+    # --- broker outages ---------------------------------------------------------------------
+    broker_probe_interval_s: float = Field(
+        2.0, gt=0, description="How often a process asks the broker for metadata (/readyz)")
+    broker_probe_timeout_s: float = Field(
+        5.0, gt=0, description="A metadata answer later than this is an outage: not ready")
+
     # --- dead letters (newsflow dlq) ------------------------------------------------------
     dlq_max_replays: int = Field(
         3, ge=1, description="Replays of one record before `newsflow dlq replay` refuses it")

@@ -131,6 +131,11 @@ class RunnerCore:
         """Stop taking input; the batches in hand get the shutdown deadline to finish."""
         self._stopping.set()
 
+    @property
+    def in_flight(self) -> int:
+        """Batches running now: what a stop waits for."""
+        return len(self._tasks)
+
     def _fail(self, exc: BaseException) -> None:
         if self.health.failed is None:
             self.health.failed = exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
@@ -19,6 +20,7 @@ from newsflow.core import metrics
 from newsflow.core.broker import EmbeddedBroker
 from newsflow.core.http import HttpClient, make_http_client
 from newsflow.core.kafka import KafkaFactory
+from newsflow.core.probe import BrokerProbe
 from newsflow.core.produce import Publisher
 from newsflow.core.runtime import StageRunner
 from newsflow.core.server import OpsServer
@@ -34,6 +36,9 @@ from newsflow.processors.nlp import load_model, model_info
 from newsflow.schemas import ModelInfo, Provenance
 
 log = logging.getLogger(__name__)
+
+#: A stop that takes longer than this says on stderr which batches it waits for.
+_QUIET_STOP_S = 0.5
 
 STAGES = ("poll", "fetch", "enrich")
 
@@ -89,12 +94,14 @@ class Pipeline:
         self.broker: EmbeddedBroker | None = None
         self.bootstrap = settings.kafka_bootstrap
         self.ops: OpsServer | None = None
+        self.probe: BrokerProbe | None = None
         self._runners: list[StageRunner] = []
         self._pools: list[WorkerPool] = []
         self.started = asyncio.Event()
 
     def ready(self) -> bool:
-        return bool(self._runners) and all(r.ready for r in self._runners)
+        broker_ok = self.probe is None or self.probe.ok
+        return bool(self._runners) and all(r.ready for r in self._runners) and broker_ok
 
     def kill(self) -> None:
         """Immediate stop (a second Ctrl-C): end child processes without draining."""
@@ -123,6 +130,7 @@ class Pipeline:
             self.ops = await OpsServer(settings.metrics_host, settings.metrics_port, self.ready).start()
             stack.push_async_callback(self.ops.stop)
             await prepare_topics(factory, self.topics)
+            self.probe = await stack.enter_async_context(BrokerProbe(factory))
             producer = factory.producer()
             await producer.start()
             stack.push_async_callback(producer.stop)
@@ -193,6 +201,17 @@ class Pipeline:
         stack.push_async_callback(pool.close)
         return pool
 
+    def _say_what_holds_the_stop(self, tasks: dict[asyncio.Task[None], str],
+                                 pending: set[asyncio.Task[None]]) -> None:
+        """On stderr, at once: the batches a stop waits for, how long, and how to skip it."""
+        holding = [(runner.name, runner.in_flight) for runner, task in zip(
+            self._runners, tasks, strict=True) if task in pending and runner.in_flight]
+        if not holding:
+            return
+        what = ", ".join(f"{n} batch{'es' if n > 1 else ''} of {name}" for name, n in holding)
+        print(f"newsflow: waiting for {what}, up to {self.settings.shutdown_timeout_s:g} s; "
+              "Ctrl-C again to exit now", file=sys.stderr, flush=True)
+
     async def _stop_stages(self, tasks: dict[asyncio.Task[None], str]) -> None:
         for runner, task in zip(self._runners, tasks, strict=True):
             runner.stop()
@@ -200,9 +219,11 @@ class Pipeline:
                 task.cancel()  # still joining its group: nothing in hand to finish
         pending = [t for t in tasks if not t.done()]
         if pending:
+            _, pending_set = await asyncio.wait(pending, timeout=_QUIET_STOP_S)
+            self._say_what_holds_the_stop(tasks, pending_set)
             # Each stage drains by the shutdown deadline itself; this is the backstop.
             backstop = self.settings.shutdown_timeout_s + 10
-            _, late = await asyncio.wait(pending, timeout=backstop)
+            late = (await asyncio.wait(pending_set, timeout=backstop))[1] if pending_set else set()
             for task in late:
                 log.warning("stage did not stop in time; its batch is left uncommitted",
                             extra={"stage": tasks[task]})
