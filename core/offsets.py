@@ -51,5 +51,9 @@ class OffsetTracker:
         starts = [queue[0][1] for queue in self._taken.values() if queue]
         return time.monotonic() - min(starts) if starts else 0.0
 
+    def pending(self, partition: int) -> int:
+        """Records of ``partition`` taken and not committable yet."""
+        return len(self._taken.get(partition, ()))
+
     def __len__(self) -> int:
         return sum(len(q) for q in self._taken.values())

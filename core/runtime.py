@@ -108,6 +108,8 @@ class StageRunner(Rebalancing, Sourcing, Upkeep):
         if self.source:
             self._start_due()
         await self._commit(consumer)
+        if self._held:
+            self._resume_held(consumer)
         await self._housekeeping(consumer)
 
     def _dispatch(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]
@@ -123,7 +125,19 @@ class StageRunner(Rebalancing, Sourcing, Upkeep):
             records = [as_record(r) for r in raw]
             if not self._transactional:
                 self.offsets.take(tp.partition, [r.offset for r in records])
+                if self.offsets.pending(tp.partition) >= self.max_uncommitted:
+                    consumer.pause(tp)  # memory stays bounded behind a record that hangs
+                    self._held.add(tp.partition)
             self._start(tp.partition, records)
+
+    def _resume_held(self, consumer: AIOKafkaConsumer) -> None:
+        """Resume the partitions paused by the bound once half of it is committed."""
+        for p in list(self._held):
+            if p in self.partitions.ready and self.offsets.pending(p) > self.max_uncommitted // 2:
+                continue
+            self._held.discard(p)
+            if p in self.partitions.ready:  # else its restore resumes it
+                consumer.resume(TopicPartition(self.input_topic, p))
 
     def _start(self, partition: int, records: list[Record]) -> None:
         batch = Batch(partition, self.partitions.epoch(partition), records, time.monotonic())

@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     broker_probe_timeout_s: float = Field(
         5.0, gt=0, description="A metadata answer later than this is an outage: not ready")
 
+    # --- bounded memory ----------------------------------------------------------------------
+    max_uncommitted_per_partition: int = Field(
+        2000, ge=1, description="Records of a partition waiting for an unfinished one before "
+                                "its intake pauses")
+
     # --- dead letters (newsflow dlq) ------------------------------------------------------
     dlq_max_replays: int = Field(
         3, ge=1, description="Replays of one record before `newsflow dlq replay` refuses it")

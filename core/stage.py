@@ -112,6 +112,9 @@ class RunnerCore:
         self.consumer: AIOKafkaConsumer | None = None
         self._txn_producer: AIOKafkaProducer | None = None
         self._tasks: dict[asyncio.Task[None], Batch] = {}
+        # Partitions paused because too many of their records wait for one unfinished record.
+        self.max_uncommitted = settings.max_uncommitted_per_partition
+        self._held: set[int] = set()
         self._keys: dict[tuple[int, bytes], asyncio.Task[None]] = {}
         self._abandoned: set[asyncio.Task[None]] = set()
         self._inputs: dict[int, dict[bytes, Record]] = {}

@@ -8,7 +8,6 @@ runs; the 60 s one behind ``NEWSFLOW_SLOW_TESTS=1``.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from newsflow.core.topics import Topics
 from newsflow.demo.farm import FeedFarm
 from newsflow.pipeline import Pipeline
 
+from support.cli import env_of
 from support.kafka import read_all
 
 pytestmark = pytest.mark.timeout(420)
@@ -43,19 +43,11 @@ def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
         yield broker
 
 
-def _env(bootstrap: str, prefix: str, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
-    env.update({
-        "NEWSFLOW_KAFKA_BOOTSTRAP": bootstrap, "NEWSFLOW_TOPIC_PREFIX": prefix,
-        "NEWSFLOW_GROUP_PREFIX": prefix, "NEWSFLOW_METRICS_HOST": "127.0.0.1",
-        "NEWSFLOW_METRICS_PORT": str(port), "NEWSFLOW_WORKERS": "1",
-        "NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000", "NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "NEWSFLOW_KAFKA_REBALANCE_TIMEOUT_MS": "6000", "NEWSFLOW_KAFKA_REQUEST_TIMEOUT_MS": "5000",
-        "NEWSFLOW_SHUTDOWN_TIMEOUT_S": "15", "NEWSFLOW_LOG_FORMAT": "text",
-        "NEWSFLOW_HTTP_ALLOW_NETWORKS": "127.0.0.0/8", "NEWSFLOW_HTTP_HOST_DELAY_S": "0",
-        "NEWSFLOW_BROKER_PROBE_INTERVAL_S": "1", "NEWSFLOW_BROKER_PROBE_TIMEOUT_S": "3",
-    })
-    return env
+def _env(settings: Settings, port: int) -> dict[str, str]:
+    return env_of(settings, NEWSFLOW_METRICS_HOST="127.0.0.1", NEWSFLOW_METRICS_PORT=str(port),
+                  NEWSFLOW_KAFKA_REQUEST_TIMEOUT_MS="5000", NEWSFLOW_SHUTDOWN_TIMEOUT_S="15",
+                  NEWSFLOW_LOG_FORMAT="text", NEWSFLOW_HTTP_ALLOW_NETWORKS="127.0.0.0/8",
+                  NEWSFLOW_BROKER_PROBE_INTERVAL_S="1", NEWSFLOW_BROKER_PROBE_TIMEOUT_S="3")
 
 
 def _ready(port: int) -> bool | None:
@@ -103,8 +95,9 @@ def test_a_broker_outage_is_ridden_out(own_broker: EmbeddedBroker, tmp_path: Pat
                                        pause_s: int) -> None:
     prefix = f"t{uuid.uuid4().hex[:10]}"
     port = free_port()
-    env = _env(own_broker.bootstrap, prefix, port)
-    settings = Settings(kafka_bootstrap=own_broker.bootstrap, topic_prefix=prefix)
+    settings = Settings(kafka_bootstrap=own_broker.bootstrap, topic_prefix=prefix,
+                        group_prefix=prefix)
+    env = _env(settings, port)
     with FeedFarm(feeds=FEEDS, items=ITEMS, rate=RATE, words=(120, 200), page_kb=(6, 10)) as farm:
         subprocess.run([sys.executable, "-m", "newsflow.cli", "feeds", "add", *farm.feed_urls,
                         "--min-interval", "1", "--max-interval", "2"],

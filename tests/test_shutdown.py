@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import pytest
 
 from newsflow.core.settings import Settings
 from newsflow.demo.farm import FeedFarm
+
+from support.cli import env_of
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -49,17 +50,9 @@ class Stderr:
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
-    env.update({
-        "NEWSFLOW_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "NEWSFLOW_TOPIC_PREFIX": settings.topic_prefix, "NEWSFLOW_GROUP_PREFIX": settings.group_prefix,
-        "NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000", "NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "NEWSFLOW_KAFKA_REBALANCE_TIMEOUT_MS": "6000", "NEWSFLOW_METRICS_PORT": "0",
-        "NEWSFLOW_WORKERS": "1", "NEWSFLOW_HTTP_ALLOW_NETWORKS": "127.0.0.0/8",
-        "NEWSFLOW_HTTP_HOST_DELAY_S": "0", "NEWSFLOW_HTTP_TIMEOUT_S": "120",
-        "NEWSFLOW_SHUTDOWN_TIMEOUT_S": "6", "NEWSFLOW_LOG_FORMAT": "text",
-    })
-    return env
+    return env_of(settings, NEWSFLOW_METRICS_PORT="0", NEWSFLOW_HTTP_ALLOW_NETWORKS="127.0.0.0/8",
+                  NEWSFLOW_HTTP_TIMEOUT_S="120", NEWSFLOW_SHUTDOWN_TIMEOUT_S="6",
+                  NEWSFLOW_LOG_FORMAT="text")
 
 
 @pytest.mark.parametrize("second_signal", [None, signal.SIGINT])
