@@ -666,3 +666,11 @@ def test_a_year_earlier_after_a_sentence_about_a_quarter() -> None:
                  date(1989, 10, 30))
     assert [(t[0], t[2]) for t in found] == [("Third-quarter", "1989-Q3"),
                                              ("A year earlier", "1988-Q3")]
+
+
+def test_a_year_ago_keeps_the_period_a_paragraph_reports_on() -> None:
+    text = ("Acme's third-quarter profit rose 5%.\n\n"
+            "Sales climbed to $9 million. Net was $2 million, up from $1 million a year ago.")
+    found = tags(text, date(1989, 10, 30))
+    assert [(t[0], t[2]) for t in found] == [("third-quarter", "1989-Q3"),
+                                             ("a year ago", "1988-Q3")]

@@ -64,25 +64,34 @@ def _is_period(d: Cand) -> bool:
     return d.type == "DATE" and not d.years and _PERIOD.match(d.value) is not None
 
 
+LOOKBACK = 3  # sentences before a comparison that may still set the period it compares with
+
+
 def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
     """ "Third-quarter profit rose from $5 million a year ago": the year before the period
     the sentence reports on (1988-Q3), not just the year (1988); the nearest period of the
-    sentence counts, else the last of the sentence before."""
+    sentence counts, else the last one of the few sentences before (blank lines between
+    paragraphs are no sentences)."""
     if not any(c.years for c in mentions):
         return
     bounds = sentence_bounds(ctx.text, mentions)
+    bounds = [0] + [e for s, e in zip([0, *bounds], bounds, strict=False)
+                    if ctx.text[s:e].strip()]
     for c in mentions:
         if not c.years or c.mod is not None:
             continue
         b = bisect_right(bounds, c.start)
-        s0 = bounds[b - 1] if b else 0
+        s0 = bounds[b - 1]
         s1 = bounds[b] if b < len(bounds) else len(ctx.text)
-        before = bounds[b - 2] if b > 1 else 0
+        before = bounds[max(0, b - 1 - LOOKBACK)]
         periods = [d for d in mentions if s0 <= d.start < s1 and _is_period(d)]
-        if not periods:  # "Third-quarter net rose 8%. A year earlier, it earned ..."
-            periods = [d for d in mentions if before <= d.start < s0 and _is_period(d)]
         if periods:
             d = min(periods, key=lambda d: abs(d.start - c.start))
-            period = _PERIOD.match(d.value)
-            assert period is not None
-            c.value = f"{int(period[1]) + c.years:04d}{period[2]}"
+        else:  # "Third-quarter net rose 8%. A year earlier, it earned ..."
+            earlier = [d for d in mentions if before <= d.start < s0 and _is_period(d)]
+            if not earlier:
+                continue
+            d = earlier[-1]
+        period = _PERIOD.match(d.value)
+        assert period is not None
+        c.value = f"{int(period[1]) + c.years:04d}{period[2]}"
