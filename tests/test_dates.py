@@ -674,3 +674,10 @@ def test_a_year_ago_keeps_the_period_a_paragraph_reports_on() -> None:
     found = tags(text, date(1989, 10, 30))
     assert [(t[0], t[2]) for t in found] == [("third-quarter", "1989-Q3"),
                                              ("a year ago", "1988-Q3")]
+
+
+def test_a_quarter_just_ended_is_still_ahead_for_its_report() -> None:
+    ref = date(1989, 10, 30)
+    assert one("Acme expects to report a third-quarter loss.", ref)[2] == "1989-Q3"
+    assert one("Acme will report fourth-quarter results.", date(1990, 1, 10))[2] == "1989-Q4"
+    assert one("Sales will grow in the second quarter.", ref)[2] == "1990-Q2"

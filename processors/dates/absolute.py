@@ -204,13 +204,13 @@ def h_quarter(m: re.Match[str], ctx: Ctx) -> Cand | None:
 
 def quarter_year(ctx: Ctx, m: re.Match[str], q: int) -> int:
     """The year of "the third quarter" said without one: the latest such quarter that has
-    begun by the reference (the one a report is about), or the next one in a clause about
-    what is ahead."""
+    begun by the reference (the one a report is about), or, in a clause about what is ahead,
+    the next one from the quarter just ended on (whose results are still to come)."""
     assert ctx.ref is not None
-    current = (ctx.ref.month - 1) // 3 + 1
+    current = ctx.ref.year * 4 + (ctx.ref.month - 1) // 3
     if tense(ctx, m.start(), m.end()) > 0:
-        return ctx.ref.year if q >= current else ctx.ref.year + 1
-    return ctx.ref.year if q <= current else ctx.ref.year - 1
+        return (current - 1 + (q - 1 - (current - 1)) % 4) // 4
+    return (current - (current - (q - 1)) % 4) // 4
 
 
 def h_the_quarter(m: re.Match[str], ctx: Ctx) -> Cand | None:
