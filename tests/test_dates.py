@@ -681,3 +681,16 @@ def test_a_quarter_just_ended_is_still_ahead_for_its_report() -> None:
     assert one("Acme expects to report a third-quarter loss.", ref)[2] == "1989-Q3"
     assert one("Acme will report fourth-quarter results.", date(1990, 1, 10))[2] == "1989-Q4"
     assert one("Sales will grow in the second quarter.", ref)[2] == "1990-Q2"
+
+
+def test_names_ending_in_ed_are_no_past_tense() -> None:
+    wednesday = date(2000, 4, 5)
+    assert one("She would fly to the United States Thursday.", wednesday)[2] == "2000-04-06"
+    assert one("She landed in the United States Tuesday.", wednesday)[2] == "2000-04-04"
+
+
+def test_an_intention_to_act_points_ahead() -> None:
+    wednesday = date(2000, 4, 5)
+    assert one("The team planned to leave Nairobi on Thursday.", wednesday)[2] == "2000-04-06"
+    assert one("They agreed to meet again on Friday.", wednesday)[2] == "2000-04-07"
+    assert one("They tried to leave on Monday.", wednesday)[2] == "2000-04-03"

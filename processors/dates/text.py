@@ -86,6 +86,16 @@ NEAR_PRESENT = frozenset("is are am".split())
 #: Verbs of reporting: their tense is the report's, which dates only the words next to them
 #: ("said Friday"), not the clause reported ("said the vote would be in May").
 REPORTING = frozenset("said says told tells announced reported added stated noted".split())
+#: Verbs of intention: a clause they govern with "to" is ahead of them ("planned to leave on
+#: Thursday", "agreed to meet Friday"), whatever their own tense.
+PROSPECTIVE = frozenset(
+    """
+    plan plans planned planning expect expects expected schedule scheduled intend intends
+    intended hope hopes hoped agree agrees agreed decide decides decided promise promises
+    promised vow vows vowed pledge pledges pledged aim aims aimed prepare prepares prepared
+    propose proposes proposed threaten threatens threatened set poised
+    """.split()
+)
 _NOT_PAST_ED = frozenset("need needed speed feed seed breed bed red shed hundred indeed".split())
 _WORD = re.compile(r"[A-Za-z'’]+")
 
@@ -112,8 +122,10 @@ def _tense_of(word: str) -> int:
     w = word.casefold()
     if w in AHEAD_WORDS:
         return 1
-    if w in PAST_WORDS or (len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED):
+    if w in PAST_WORDS:
         return -1
+    if word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED:
+        return -1  # "landed"; not a name such as "United"
     return 0
 
 
@@ -122,8 +134,12 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
     it does not say: the nearest tense-bearing word before the mention decides, else the
     nearest after it (not after a possessive: "Friday's close" names its own event)."""
     lo = _clause_start(ctx, start, 120)
+    after = ""  # the word after this one, read backwards
     for distance, m in enumerate(reversed(list(_WORD.finditer(ctx.text, lo, start)))):
         word = m.group().casefold()
+        if after == "to" and word in PROSPECTIVE:
+            return 1
+        after = word
         if distance > 2 and word in REPORTING:
             continue
         if word in NEAR_PRESENT:
