@@ -41,6 +41,7 @@ from .durations import (
 from .patterns import (
     AMPM,
     MODPRE,
+    MONTH,
     MONTH_FULL,
     MONTH_G,
     NOQ,
@@ -275,28 +276,45 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (rx(r"(?<![\w$€£#/.,:+])(?P<y>1[0-9]{3}|20[0-9]{2})(?![\w%]|[.,:][0-9])"), h_year),
 ]
 
-#: Words without which a rule cannot match (any one of them, lower-case): a text that has
-#: none of them skips the rule's pattern, which would otherwise be tried at every word.
-NEEDS: dict[Handler, tuple[str, ...]] = {
-    h_half_unit: ("half",),
-    h_half: ("half",),
-    h_frequency: ("once", "twice", "thrice", "times"),
-    h_century: ("century",),
-    h_set_adverb: ("daily", "weekly", "monthly", "yearly", "annually", "hourly", "nightly",
-                   "quarterly", "fortnightly", "per"),
-    h_holiday: ("christmas", "year", "halloween", "valentine"),
-    h_quarter: ("quarter",),
-    h_the_quarter: ("quarter",),
-    h_year_earlier: ("year-earlier", "year earlier", "year-ago", "year ago"),
-    h_season_year: ("spring", "summer", "autumn", "fall", "winter"),
-    h_year_phrase: ("year",),
-    h_ago: ("ago", "now", "hence", "earlier", "before"),
-    h_every: ("every", "each"),
-    h_weekends: ("weekends",),
-    h_the_weekend: ("weekend",),
-    h_period_edge: ("beginning", "start", "middle", "end", "close"),
-    h_oclock: ("clock",),
-    h_named_time: ("noon", "midday", "midnight"),
-    h_span_duration: ("past", "last", "next", "coming", "previous", "first", "final",
-                      "following", "preceding", "remaining", "ensuing"),
+UNIT_STEM = r"(?:sec|min|hour|hr|day|week|fortnight|month|year|yr|decade|centur|millenni)[a-z]*"
+ORD_END = r"(?:st|nd|rd|th)"
+YEAR_DIGITS = r"(?:1[0-9]|20)[0-9]{2}"
+
+#: What any match of a rule contains, searched (case-sensitively, without assertions) in the
+#: case-folded text: a text without it skips the rule's pattern, which would otherwise be
+#: tried at every position.  Each must hold for every text the rule can match.
+REQUIRES: dict[Handler, re.Pattern[str]] = {
+    handler: re.compile(pattern)
+    for handler, pattern in {
+        h_numeric: r"[0-9][/.\-][0-9]{1,2}[/.\-][0-9]{2}",
+        h_ord_of_month: rf"{ORD_END}\s+of\s+{MONTH}(?![a-z])",
+        h_holiday: r"christmas|new\s+year|halloween|valentine",
+        h_quarter: r"quarter",
+        h_year_earlier: r"year[-\s](?:earlier|ago)",
+        h_the_quarter: r"quarter",
+        h_the_n_units: r"the\s",
+        h_qn: r"q[1-4]",
+        h_half: r"half\s+of\s",
+        h_season_year: rf"(?:spring|summer|autumn|fall|winter)(?:\s+of)?,?\s+{YEAR_DIGITS}",
+        h_century: rf"{ORD_END}[-\s]+century",
+        h_decade: r"[0-9]0['’]?s",
+        h_year_phrase: rf"the\s+year\s+{YEAR_DIGITS}",
+        h_ago: rf"{UNIT_STEM}\s+(?:ago|from\s+now|hence|earlier|before)",
+        h_in_future: r"in\s",
+        h_span_duration: r"past|last|next|coming|previous|first|final|following|preceding"
+                         r"|remaining|ensuing",
+        h_half_unit: rf"half\s+an?\s+{UNIT_STEM}",
+        h_for_units: r"for\s(?:hours|days|weeks|months|years|decades|centuries)",
+        h_every: r"(?:every|each)\s",
+        h_frequency: r"(?:once|twice|thrice|times)\s+(?:a|an|per|each|every)\s+"
+                     r"(?:second|minute|hour|day|week|fortnight|month|year|decade)",
+        h_set_adverb: r"daily|weekly|monthly|yearly|annually|hourly|nightly|quarterly"
+                      r"|fortnightly|per\s+(?:annum|day|week|month|year)",
+        h_weekends: r"on\sweekends",
+        h_the_weekend: r"the\s+weekend",
+        h_period_edge: r"(?:beginning|start|middle|end|close)\s+of\s+the\s",
+        h_oclock: r"o['’]clock",
+        h_named_time: r"noon|midday|midnight",
+        h_military: r"[0-9]{4}\s*(?:gmt|utc|z)|[0-9]{4}\s+(?:hours|hrs)",
+    }.items()
 }

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_right, insort
 
 from .context import Cand, Ctx, norm_key, rx
-from .rules import NEEDS, RULES
+from .rules import REQUIRES, RULES
 from .text import BLANK_LINE
 
 PRE_DATE_MOD = rx(
@@ -19,6 +19,11 @@ PRE_THE = rx(r"\bthe\s+\Z")
 EDGE_MODS = {"early": "START", "beginning": "START", "start": "START", "mid": "MID",
               "middle": "MID", "late": "END", "end": "END", "close": "END"}  # fmt: skip
 
+
+LOOKBEHIND = 8
+#: Letters a case-insensitive pattern matches to an ASCII letter but case folding does not
+#: turn into one: with them in the text, every rule is tried.
+CASE_FOLD_ODD = re.compile("[\u0130\u0131]")
 
 DECADE_OR_CENTURY = re.compile(r"[0-9]{2,3}\Z")
 MODIFIABLE = re.compile(
@@ -50,10 +55,13 @@ def extend(c: Cand, ctx: Ctx) -> None:
 
 def scan(ctx: Ctx) -> list[Cand]:
     out: list[Cand] = []
-    low = ctx.text[ctx.lo:ctx.hi].casefold()
+    # A few characters before the span too: a rule may look behind its start.
+    lo = max(0, ctx.lo - LOOKBEHIND)
+    low = ctx.text[lo:ctx.hi].casefold()
+    skip = not CASE_FOLD_ODD.search(ctx.text, lo, ctx.hi)
     for prio, (pattern, handler) in enumerate(RULES):
-        needs = NEEDS.get(handler)
-        if needs and not any(word in low for word in needs):
+        required = REQUIRES.get(handler)
+        if skip and required is not None and not required.search(low):
             continue
         for m in pattern.finditer(ctx.text, ctx.lo, ctx.hi):
             if "\n" in m.group() and BLANK_LINE.search(m.group()):
