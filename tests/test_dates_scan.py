@@ -1,5 +1,5 @@
-"""The tagger's scan skips a rule when the text lacks what every match of it contains:
-skipping must never change what is found."""
+"""The tagger's scan skips a rule when the text lacks what every match of it contains, and
+tries a rule's pattern only where a match of it can begin: neither may change what is found."""
 
 from __future__ import annotations
 
@@ -50,16 +50,32 @@ def test_every_match_holds_what_its_rule_requires() -> None:
     assert checked > 100
 
 
+def test_every_match_begins_where_its_rule_is_tried() -> None:
+    checked = 0
+    for text in TEXTS:
+        folded = text.casefold()
+        for pattern, handler in rules.RULES:
+            starts = rules.STARTS.get(handler)
+            if starts is None or len(folded) != len(text):
+                continue
+            begins = {s.start() for s in starts.finditer(folded)}
+            for m in pattern.finditer(text):
+                assert m.start() in begins, (handler.__name__, m.group())
+                checked += 1
+    assert checked > 1000
+
+
 def candidates(text: str) -> list[tuple[object, ...]]:
     ctx = Ctx(text, date(2020, 11, 25), None, relaxed=False, lo=0, hi=len(text))
     return [(c.start, c.end, c.type, c.value, c.mod, c.prio) for c in selection.scan(ctx)]
 
 
-def test_skipping_rules_finds_what_trying_every_rule_finds(
+def test_skipping_finds_what_trying_every_rule_everywhere_finds(
         monkeypatch: pytest.MonkeyPatch) -> None:
     skipping = [candidates(t) for t in TEXTS]
     found = [find_dates(t, date(2020, 11, 25)) for t in TEXTS]
     monkeypatch.setattr(selection, "REQUIRES", {})
+    monkeypatch.setattr(selection, "STARTS", {})
     assert [candidates(t) for t in TEXTS] == skipping
     assert [find_dates(t, date(2020, 11, 25)) for t in TEXTS] == found
     assert sum(map(len, skipping)) > 100

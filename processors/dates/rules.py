@@ -318,3 +318,38 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
         h_military: r"[0-9]{4}\s*(?:gmt|utc|z)|[0-9]{4}\s+(?:hours|hrs)",
     }.items()
 }
+
+WEEKDAY_STEM = "mon|tue|wed|thu|fri|sat|sun"
+MONTH_STEM = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+MOD_WORD = ("more|less|fewer|longer|just|well|in|upwards|close|at|up|no|not|an|over|under"
+            "|nearly|almost|about|around|approximately|roughly|some|circa")
+QTY_WORD = ("[0-9]|a|couple|dozens|hundreds|thousands|few|several|many|some|twenty|thirty"
+            "|forty|fifty|sixty|seventy|eighty|ninety|eleven|twelve|thirteen|fourteen"
+            "|fifteen|sixteen|seventeen|eighteen|nineteen|one|hundred|thousand|dozen|two"
+            "|three|four|five|six|seven|eight|nine|ten")
+UNIT_WORD = "sec|min|hour|hr|day|week|fortnight|month|year|yr|decade|centur|millenni"
+
+#: Where a match of a rule can begin, in the case-folded text (a word or a digit that no
+#: letter or digit precedes): the rule's pattern is tried there only, not at every position.
+STARTS: dict[Handler, re.Pattern[str]] = {
+    handler: re.compile(rf"(?<![a-z0-9])(?:{words})")
+    for handler, words in {
+        h_month_day: f"{WEEKDAY_STEM}|{MONTH_STEM}",
+        h_day_month: f"{WEEKDAY_STEM}|the|[0-9]",
+        h_month_year: MONTH_STEM,
+        h_month_only: MONTH_STEM,
+        h_weekday: WEEKDAY_STEM,
+        h_quarter: "the|first|second|third|fourth|final|last|[1-4]",
+        h_relative: "earlier|later|this|last|next|past|previous|coming|current",
+        h_deictic: "the|yesterday|tomorrow|earlier|later|today|tonight|right|now|currently|at"
+                   "|nowadays|recently|lately|recent",
+        h_span_duration: "the|past|last|next|coming|previous|first|final|following|preceding"
+                         "|remaining|ensuing",
+        h_duration: f"{MOD_WORD}|{QTY_WORD}",
+        h_ago: f"{MOD_WORD}|{QTY_WORD}|{UNIT_WORD}",
+        h_in_future: "in",
+        h_rate: "a|per",
+        h_the_nth: "the",
+        h_the_n_units: "the",
+    }.items()
+}

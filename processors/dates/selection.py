@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right, insort
+from collections.abc import Iterator
 
 from .context import Cand, Ctx, norm_key, rx
-from .rules import REQUIRES, RULES
+from .rules import REQUIRES, RULES, STARTS
 from .text import BLANK_LINE
 
 PRE_DATE_MOD = rx(
@@ -53,17 +54,42 @@ def extend(c: Cand, ctx: Ctx) -> None:
             c.start = m.start()
 
 
+def matches_at(pattern: re.Pattern[str], starts: Iterator[re.Match[str]], offset: int,
+               ctx: Ctx) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer`` over the context's span gives, trying the pattern only at
+    ``starts`` (matches in the folded text from ``offset``), where any match must begin."""
+    pos = ctx.lo
+    for s in starts:
+        at = s.start() + offset
+        if at < pos:
+            continue
+        m = pattern.match(ctx.text, at, ctx.hi)
+        if m is None:
+            continue
+        if m.end() == at:  # an empty match: finditer's own rules for what follows
+            yield from pattern.finditer(ctx.text, at, ctx.hi)
+            return
+        yield m
+        pos = m.end()
+
+
 def scan(ctx: Ctx) -> list[Cand]:
     out: list[Cand] = []
     # A few characters before the span too: a rule may look behind its start.
     lo = max(0, ctx.lo - LOOKBEHIND)
     low = ctx.text[lo:ctx.hi].casefold()
     skip = not CASE_FOLD_ODD.search(ctx.text, lo, ctx.hi)
+    aligned = skip and len(low) == ctx.hi - lo  # offsets in `low` are offsets in the text
     for prio, (pattern, handler) in enumerate(RULES):
         required = REQUIRES.get(handler)
         if skip and required is not None and not required.search(low):
             continue
-        for m in pattern.finditer(ctx.text, ctx.lo, ctx.hi):
+        starts = STARTS.get(handler) if aligned else None
+        if starts is None:
+            matches: Iterator[re.Match[str]] = pattern.finditer(ctx.text, ctx.lo, ctx.hi)
+        else:
+            matches = matches_at(pattern, starts.finditer(low, ctx.lo - lo), lo, ctx)
+        for m in matches:
             if "\n" in m.group() and BLANK_LINE.search(m.group()):
                 continue
             try:
