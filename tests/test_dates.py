@@ -694,3 +694,20 @@ def test_an_intention_to_act_points_ahead() -> None:
     assert one("The team planned to leave Nairobi on Thursday.", wednesday)[2] == "2000-04-06"
     assert one("They agreed to meet again on Friday.", wednesday)[2] == "2000-04-07"
     assert one("They tried to leave on Monday.", wednesday)[2] == "2000-04-03"
+
+
+def test_a_month_takes_the_side_its_tense_says() -> None:
+    december = date(1998, 12, 3)
+    assert one("Talks began in February.", december)[2] == "1998-02"
+    assert one("Talks will begin in February.", december)[2] == "1999-02"
+    assert one("In February, talks began.", december)[2] == "1998-02"
+    assert one("Talks began in December.", december)[2] == "1998-12"
+
+
+def test_a_passive_or_a_plan_for_a_month_is_ahead() -> None:
+    october = date(1989, 10, 30)
+    assert one("The rules to be published in early November will decide.", october)[2] == \
+        "1989-11"
+    assert one("The case is heard in January.", october)[2] == "1990-01"
+    assert one("The vote was planned for early March.", date(1999, 2, 10))[2] == "1999-03"
+    assert one("He could not be located Wednesday.", date(2000, 1, 6))[2] == "2000-01-05"

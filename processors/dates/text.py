@@ -80,20 +80,23 @@ PAST_WORDS = frozenset(
     caught felt found heard meant spent split spread taught ago earlier last yesterday
     """.split()
 )
+#: Auxiliaries that make a following past form a participle of the passive, not a past.
+PASSIVE_AUX = frozenset("is are be being".split())
 #: A present tense dates a mention as ahead only right next to it ("The vote is on
 #: Monday"); further away it is a state ("the notes are convertible at ... Thursday's price").
 NEAR_PRESENT = frozenset("is are am".split())
 #: Verbs of reporting: their tense is the report's, which dates only the words next to them
 #: ("said Friday"), not the clause reported ("said the vote would be in May").
 REPORTING = frozenset("said says told tells announced reported added stated noted".split())
-#: Verbs of intention: a clause they govern with "to" is ahead of them ("planned to leave on
-#: Thursday", "agreed to meet Friday"), whatever their own tense.
+#: Verbs of intention: a clause they govern with "to" or "for" is ahead of them ("planned to
+#: leave on Thursday", "agreed to meet Friday", "scheduled for May"), whatever their own
+#: tense.
 PROSPECTIVE = frozenset(
     """
     plan plans planned planning expect expects expected schedule scheduled intend intends
     intended hope hopes hoped agree agrees agreed decide decides decided promise promises
     promised vow vows vowed pledge pledges pledged aim aims aimed prepare prepares prepared
-    propose proposes proposed threaten threatens threatened set poised
+    propose proposes proposed threaten threatens threatened set poised slated
     """.split()
 )
 _NOT_PAST_ED = frozenset("need needed speed feed seed breed bed red shed hundred indeed".split())
@@ -134,19 +137,26 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
     it does not say: the nearest tense-bearing word before the mention decides, else the
     nearest after it (not after a possessive: "Friday's close" names its own event)."""
     lo = _clause_start(ctx, start, 120)
-    after = ""  # the word after this one, read backwards
-    for distance, m in enumerate(reversed(list(_WORD.finditer(ctx.text, lo, start)))):
-        word = m.group().casefold()
-        if after == "to" and word in PROSPECTIVE:
+    words = [m.group() for m in _WORD.finditer(ctx.text, lo, start)]
+    for distance in range(len(words)):
+        i = len(words) - 1 - distance
+        word = words[i].casefold()
+        if i + 1 < len(words) and words[i + 1].casefold() in ("to", "for") and \
+                word in PROSPECTIVE:
             return 1
-        after = word
         if distance > 2 and word in REPORTING:
             continue
         if word in NEAR_PRESENT:
             if distance <= 2:
                 return 1
             continue
-        t = _tense_of(m.group())
+        t = _tense_of(words[i])
+        if t < 0 and i and words[i - 1].casefold() in PASSIVE_AUX:
+            # a participle: "is heard in May" is ahead; in "could be located", "to be
+            # published" the words before "be" decide
+            if words[i - 1].casefold() in ("is", "are"):
+                return 1
+            continue
         if t:
             return t
     if ctx.text.startswith(("'s", "’s"), end):

@@ -134,17 +134,14 @@ def closest_day(ref: date, month: int, day: int, weekday: int | None = None,
 
 def closest_month(ref: date, month: int, direction: int = 0) -> tuple[int, int]:
     """The month nearest to ``ref``; with a direction, the nearest on or before (-1) or on or
-    after (+1) the reference's month."""
+    after (+1) the reference's month: a tense says which side a month named without a year
+    lies on ("began in February" said in December is the February past)."""
     here = ref.year * 12 + ref.month
-    if direction and abs(closest_month(ref, month)[0] * 12 + month - here) > NEAR_DAYS // 30:
-        years = (ref.year - 1, ref.year) if direction < 0 else (ref.year, ref.year + 1)
-        fits = [(y, month) for y in years if (y * 12 + month - here) * direction >= 0]
-        return min(fits, key=lambda ym: abs(ym[0] * 12 + ym[1] - here))
-    best = min(
-        ((y, month) for y in (ref.year - 1, ref.year, ref.year + 1)),
-        key=lambda ym: (abs(ym[0] * 12 + ym[1] - here), ym[0] * 12 + ym[1] > here),
-    )
-    return best
+    options = [(y, month) for y in (ref.year - 1, ref.year, ref.year + 1)]
+    if direction:
+        options = [ym for ym in options if (ym[0] * 12 + ym[1] - here) * direction >= 0]
+    return min(options,
+               key=lambda ym: (abs(ym[0] * 12 + ym[1] - here), ym[0] * 12 + ym[1] > here))
 
 
 def weekday_date(ref: date, wd: int, how: str) -> date | None:
