@@ -98,9 +98,9 @@ def analyse_batch(items: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         by_model.setdefault(id(model), (model, []))[1].append(i)
     for model, indices in by_model.values():
         texts = [items[i][0][:MAX_CHARS] for i in indices]
-        for doc, i in zip(model.pipe(texts, batch_size=8), indices, strict=True):
+        for doc, text, i in zip(model.pipe(texts, batch_size=8), texts, indices, strict=True):
             title = items[i][2] if len(items[i]) > 2 else None
-            results[i] = analyse_doc(doc, items[i][1], title, english=model is _nlp)
+            results[i] = analyse_doc(doc, items[i][1], title, english=model is _nlp, text=text)
     return results
 
 
@@ -117,14 +117,16 @@ def _dates(text: str, published: str | None, hints: list[tuple[int, int, str]],
 
 
 def analyse_doc(doc: Any, published: str | None, title: str | None = None,
-                english: bool = True) -> dict[str, Any]:
-    """Entities and dates of one spaCy ``Doc``."""
+                english: bool = True, text: str | None = None) -> dict[str, Any]:
+    """Entities and dates of one spaCy ``Doc``; ``text`` is the text it was made from, when
+    the caller has it (spaCy keeps every character, so it is ``doc.text``)."""
     labels = None if english else _WIKINER
     spans = [Span(e.start_char, e.end_char, labels.get(e.label_, e.label_) if labels
                   else e.label_) for e in doc.ents]
     hints = [(s.start, s.end, s.label) for s in spans if s.label in ("DATE", "TIME")]
     errors: list[str] = []
-    text = doc.text  # built from the tokens on each access
+    if text is None:
+        text = doc.text  # built from the tokens on each access
     dates = _dates(text, published, hints, errors)
     # A span the date tagger normalised is a date, whatever label the model gave it.
     on_date = bytearray(len(text) + 1)
