@@ -4,8 +4,10 @@ of one expression."""
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime
+from itertools import accumulate
 
 from newsflow.core import metrics
 from newsflow.schemas import DateMention
@@ -90,6 +92,19 @@ def type_of(value: str, typ: str) -> str:
     return typ
 
 
+class Covered:
+    """Spans, asked whether one of them holds a given span."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [a for a, _ in ordered]
+        self.reach = list(accumulate((b for _, b in ordered), max))  # furthest end so far
+
+    def holds(self, s: int, e: int) -> bool:
+        i = bisect_right(self.starts, s)
+        return i > 0 and self.reach[i - 1] >= e
+
+
 HINT_LABELS = frozenset({"DATE", "TIME", "DURATION", "SET"})
 
 
@@ -98,7 +113,7 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) ->
     ctx = Ctx(text, ref, ref_dt, relaxed=False, lo=0, hi=len(text))
     cands = scan(ctx)
     n_rules = len(RULES)
-    covered = [(c.start, c.end) for c in cands]
+    covered = Covered((c.start, c.end) for c in cands)
     for hint in hints or ():
         try:
             s, e, label = int(hint[0]), int(hint[1]), str(hint[2]).upper()
@@ -106,7 +121,7 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) ->
             continue
         if label not in HINT_LABELS or not 0 <= s < e <= len(text):
             continue
-        if any(a <= s and e <= b for a, b in covered):
+        if covered.holds(s, e):
             continue  # inside a span the tagger found itself: the hint cannot win
         c = whole_span(text, ref, ref_dt, s, e)
         if c is not None:
