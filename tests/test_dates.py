@@ -711,3 +711,13 @@ def test_a_passive_or_a_plan_for_a_month_is_ahead() -> None:
     assert one("The case is heard in January.", october)[2] == "1990-01"
     assert one("The vote was planned for early March.", date(1999, 2, 10))[2] == "1999-03"
     assert one("He could not be located Wednesday.", date(2000, 1, 6))[2] == "2000-01-05"
+
+
+def test_a_year_before_a_quarter_is_one_expression() -> None:
+    ref = date(1989, 11, 1)
+    assert one("It took a charge in the 1988 second quarter.", ref)[:3:2] == \
+        ("the 1988 second quarter", "1988-Q2")
+    assert one("Sales for this year's third quarter rose.", ref)[:3:2] == \
+        ("this year's third quarter", "1989-Q3")
+    assert one("It may start in next year's first quarter.", ref)[:3:2] == \
+        ("next year's first quarter", "1990-Q1")

@@ -64,6 +64,31 @@ def _is_period(d: Cand) -> bool:
     return d.type == "DATE" and not d.years and _PERIOD.match(d.value) is not None
 
 
+_YEAR = re.compile(r"[0-9]{4}\Z")
+_YEAR_LINK = re.compile(r"(?:['’]s)?[^\S\n]+\Z")
+_THE = re.compile(r"\bthe[^\S\n]+\Z", re.IGNORECASE)
+
+
+def join_year_periods(ctx: Ctx, mentions: list[Cand]) -> list[Cand]:
+    """ "the 1988 second quarter", "next year's first quarter": a year right before a
+    period of the year is one expression, the period in that year."""
+    out: list[Cand] = []
+    for c in mentions:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.type == "DATE" and prev.mod is None and not prev.years
+                and _YEAR.match(prev.value) and _PERIOD.match(c.value) and c.type == "DATE"
+                and _YEAR_LINK.match(ctx.text, prev.end, c.start)
+                and not ctx.text[c.start:c.end].casefold().startswith("the")):
+            start = prev.start
+            the = _THE.search(ctx.text, max(0, start - 4), start)
+            if the is not None and ctx.text[start].isdigit():
+                start = the.start()
+            out[-1] = Cand(start, c.end, c.type, prev.value + c.value[4:], prio=c.prio)
+            continue
+        out.append(c)
+    return out
+
+
 LOOKBACK = 3  # sentences before a comparison that may still set the period it compares with
 
 

@@ -12,7 +12,7 @@ from itertools import accumulate
 from newsflow.core import metrics
 from newsflow.schemas import DateMention
 
-from .anchoring import anchor_times, compare_periods
+from .anchoring import anchor_times, compare_periods, join_year_periods
 from .context import Cand, Ctx, rx
 from .rules import RULES
 from .selection import scan, select
@@ -127,7 +127,7 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) ->
         if c is not None:
             c.prio += n_rules  # on an exact tie the tagger's own reading wins
             cands.append(c)
-    chosen = select(cands)
+    chosen = join_year_periods(ctx, select(cands))
     anchor_times(ctx, chosen)
     compare_periods(ctx, chosen)
     return [
