@@ -1,7 +1,8 @@
 """NLP in worker processes: the spaCy pipeline, entities and dates of a batch of texts.
 
 The model is loaded once per worker process (:func:`load_model` is the pool's
-initializer) with only the components the entities need (``tok2vec``, ``ner``).
+initializer) with only the components the entities and dates need (``tok2vec``, ``ner``, and
+``tagger``, whose part-of-speech tags tell the date tagger a clause's tense).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .mentions import entities
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 200_000
-_EXCLUDE = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
+_EXCLUDE = ["parser", "lemmatizer", "attribute_ruler", "senter"]
 _nlp: Any = None
 
 
@@ -105,11 +106,11 @@ def analyse_batch(items: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def _dates(text: str, published: str | None, hints: list[tuple[int, int, str]],
-           errors: list[str]) -> list[Any]:
+           errors: list[str], tags: dict[int, str] | None = None) -> list[Any]:
     """The dates of ``text``; a failure is logged here and reported to the parent process
     in the result's ``errors`` (it counts ``newsflow_enrich_errors_total``)."""
     try:
-        return find_dates_or_raise(text, reference_time(published), hints)
+        return find_dates_or_raise(text, reference_time(published), hints, tags)
     except Exception:
         log.exception("date tagger failed on a text of %d characters", len(text))
         errors.append("dates")
@@ -127,7 +128,9 @@ def analyse_doc(doc: Any, published: str | None, title: str | None = None,
     errors: list[str] = []
     if text is None:
         text = doc.text  # built from the tokens on each access
-    dates = _dates(text, published, hints, errors)
+    # English tags (Penn Treebank) tell the date tagger a verb's tense
+    tags = {t.idx: t.tag_ for t in doc} if english and doc.has_annotation("TAG") else None
+    dates = _dates(text, published, hints, errors, tags)
     # A span the date tagger normalised is a date, whatever label the model gave it.
     on_date = bytearray(len(text) + 1)
     for d in dates:

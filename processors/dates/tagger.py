@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from itertools import accumulate
 
@@ -54,13 +54,14 @@ def span_variants(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def whole_span(
-    text: str, ref: date | None, ref_dt: datetime | None, s: int, e: int
+    text: str, ref: date | None, ref_dt: datetime | None, s: int, e: int,
+    tags: Mapping[int, str] | None = None,
 ) -> Cand | None:
     """One candidate covering a whole (trimmed) span, or None."""
     for a, b in span_variants(text, s, e):
         if b - a > 200:
             continue
-        ctx = Ctx(text, ref, ref_dt, relaxed=True, lo=a, hi=b)
+        ctx = Ctx(text, ref, ref_dt, relaxed=True, lo=a, hi=b, tags=tags)
         best: Cand | None = None
         for c in scan(ctx):
             if c.start == a and c.end == b and (best is None or c.prio < best.prio):
@@ -108,9 +109,10 @@ class Covered:
 HINT_LABELS = frozenset({"DATE", "TIME", "DURATION", "SET"})
 
 
-def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) -> list[DateMention]:
+def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]],
+         tags: Mapping[int, str] | None = None) -> list[DateMention]:
     ref, ref_dt = coerce_reference(reference)
-    ctx = Ctx(text, ref, ref_dt, relaxed=False, lo=0, hi=len(text))
+    ctx = Ctx(text, ref, ref_dt, relaxed=False, lo=0, hi=len(text), tags=tags)
     cands = scan(ctx)
     n_rules = len(RULES)
     covered = Covered((c.start, c.end) for c in cands)
@@ -123,7 +125,7 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]]) ->
             continue
         if covered.holds(s, e):
             continue  # inside a span the tagger found itself: the hint cannot win
-        c = whole_span(text, ref, ref_dt, s, e)
+        c = whole_span(text, ref, ref_dt, s, e, tags)
         if c is not None:
             c.prio += n_rules  # on an exact tie the tagger's own reading wins
             cands.append(c)
@@ -141,6 +143,7 @@ def find_dates(
     text: str,
     reference: date | datetime | None,
     hints: Iterable[tuple[int, int, str]] = (),
+    tags: Mapping[int, str] | None = None,
 ) -> list[DateMention]:
     """Find date/time/duration/set expressions in `text` and normalise them relative to
     `reference` (the article's publication date; a datetime may carry a tzinfo).
@@ -148,11 +151,13 @@ def find_dates(
     `hints` are candidate spans (start, end, label) from an NER model, label "DATE" or "TIME":
     they are normalised too and merged with the tagger's own matches (on overlap the longer
     normalisable span wins; mentions never overlap).  A span that cannot be normalised is
-    dropped.  The result is sorted by start offset.  A failure of the tagger itself is
+    dropped.  `tags` are the words' part-of-speech tags (Penn Treebank, as spaCy's English
+    tagger gives them) by the offset where each word starts: with them, tense is read from
+    the tags rather than from word forms alone.  The result is sorted by start offset.  A failure of the tagger itself is
     logged and counted (``newsflow_enrich_errors_total{part="dates"}``) and gives no dates.
     """
     try:
-        return find_dates_or_raise(text, reference, hints)
+        return find_dates_or_raise(text, reference, hints, tags)
     except Exception:
         log.exception("date tagger failed on a text of %d characters", len(text))
         metrics.ENRICH_ERRORS.labels(part="dates").inc()
@@ -163,12 +168,13 @@ def find_dates_or_raise(
     text: str,
     reference: date | datetime | None,
     hints: Iterable[tuple[int, int, str]] = (),
+    tags: Mapping[int, str] | None = None,
 ) -> list[DateMention]:
     """:func:`find_dates`, raising what the tagger raises (for callers that count failures
     elsewhere, such as a worker process reporting to its parent)."""
     if not isinstance(text, str) or not text:
         return []
-    return find(text, reference, hints)
+    return find(text, reference, hints, tags)
 
 
 def normalise(

@@ -90,7 +90,7 @@ NEAR_PRESENT = frozenset("is are am".split())
 REPORTING = frozenset("said says told tells announced reported added stated noted".split())
 #: Verbs of intention: a clause they govern with "to" or "for" is ahead of them ("planned to
 #: leave on Thursday", "agreed to meet Friday", "scheduled for May"), whatever their own
-#: tense.
+#: tense, unless a pluperfect says the plan was overtaken ("had been due to expire Friday").
 PROSPECTIVE = frozenset(
     """
     plan plans planned planning expect expects expected schedule scheduled intend intends
@@ -121,10 +121,22 @@ def _clause_end(ctx: Ctx, pos: int, reach: int) -> int:
     return m.start() if m else min(ctx.hi, pos + reach)
 
 
-def _tense_of(word: str) -> int:
+def _tense_of(ctx: Ctx, m: re.Match[str], after: str = "") -> int:
+    """The tense a word gives its clause: +1 ahead, -1 past, 0 none; ``after`` is the word
+    that follows it (a participle right before a noun modifies it: "the long-delayed visit")."""
+    word = m.group()
     w = word.casefold()
     if w in AHEAD_WORDS:
         return 1
+    tags = ctx.tags
+    tag = tags.get(m.start()) if tags is not None else None
+    if tags is not None and tag is not None and (tag.startswith("VB") or w.endswith("ed")):
+        if tag == "VBD":
+            return -1  # a finite past, regular or not ("set", "hit")
+        if tag == "VBN":
+            nxt = tags.get(ctx.text.find(after, m.end())) if after else None
+            return 0 if nxt in NOUN_OR_ADJECTIVE else -1
+        return 0  # a present or a base form ("succeed"), or an adjective ("unspecified")
     if w in PAST_WORDS:
         return -1
     if word[0].islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED:
@@ -132,25 +144,43 @@ def _tense_of(word: str) -> int:
     return 0
 
 
+#: Tags of the words a participle modifies when it stands right before them.
+NOUN_OR_ADJECTIVE = frozenset("NN NNS JJ JJR JJS".split())
+#: Prepositions that place what they govern on one side of the reference: "since March" lies
+#: behind it; "until", "through" name an end, which is often ahead of a past clause ("extended
+#: the loan through January"): their month or day is the nearest one.
+SINCE = frozenset(["since"])
+EDGE_WORDS = frozenset("early mid late the".split())
+UNTIL = frozenset("until till through thru".split())
+
+
 def tense(ctx: Ctx, start: int, end: int) -> int:
     """+1 when the clause around a mention speaks of what is ahead, -1 of the past, 0 when
     it does not say: the nearest tense-bearing word before the mention decides, else the
     nearest after it (not after a possessive: "Friday's close" names its own event)."""
     lo = _clause_start(ctx, start, 120)
-    words = [m.group() for m in _WORD.finditer(ctx.text, lo, start)]
+    found = list(_WORD.finditer(ctx.text, lo, start))
+    words = [m.group() for m in found]
+    prep = [w.casefold() for w in words[-2:]]
+    if prep[-1:] and prep[-1] in EDGE_WORDS:
+        prep.pop()  # "since early March", "until mid-November"
+    if prep[-1:] and prep[-1] in SINCE:
+        return -1
+    if prep[-1:] and prep[-1] in UNTIL:
+        return 0
     for distance in range(len(words)):
         i = len(words) - 1 - distance
         word = words[i].casefold()
         if i + 1 < len(words) and words[i + 1].casefold() in ("to", "for") and \
-                word in PROSPECTIVE:
-            return 1
+                (word in PROSPECTIVE or word == "due"):
+            return -1 if _pluperfect(words, i) else 1
         if distance > 2 and word in REPORTING:
             continue
         if word in NEAR_PRESENT:
             if distance <= 2:
                 return 1
             continue
-        t = _tense_of(words[i])
+        t = _tense_of(ctx, found[i], words[i + 1] if i + 1 < len(words) else "")
         if t < 0 and i and words[i - 1].casefold() in PASSIVE_AUX:
             # a participle: "is heard in May" is ahead; in "could be located", "to be
             # published" the words before "be" decide
@@ -161,11 +191,19 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
             return t
     if ctx.text.startswith(("'s", "’s"), end):
         return 0
-    for m in _WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80)):
-        t = _tense_of(m.group())
+    after = list(_WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80)))
+    for j, m in enumerate(after):
+        t = _tense_of(ctx, m, after[j + 1].group() if j + 1 < len(after) else "")
         if t:
             return t
     return 0
+
+
+def _pluperfect(words: list[str], i: int) -> bool:
+    """Is ``words[i]`` the participle of a pluperfect ("had been due", "had planned")?"""
+    before = [w.casefold() for w in words[max(0, i - 3):i]]
+    return "had" in before[-1:] or before[-2:] == ["had", "been"] or \
+        before[-3:-1] == ["had", "been"]
 
 
 def month_num(token: str) -> int | None:
