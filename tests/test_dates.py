@@ -781,3 +781,34 @@ def test_a_plan_in_the_pluperfect_lies_in_the_past() -> None:
         "1989-10-27TEV"
     assert one("The sale had been scheduled for Thursday.", monday)[2] == "1989-10-26"
     assert one("The sale is scheduled for Thursday.", monday)[2] == "1989-11-02"
+
+
+def test_years_said_in_words() -> None:
+    ref = date(1998, 1, 15)
+    assert one("The plant was built in nineteen seventy-two by the state.", ref)[:3] == \
+        ("nineteen seventy-two", "DATE", "1972")
+    assert one("March nineteen eighty-one was cold.", ref)[:3:2] == \
+        ("March nineteen eighty-one", "1981-03")
+    assert one("It snowed in the spring of nineteen sixty.", ref)[:3:2] == \
+        ("the spring of nineteen sixty", "1960-SP")
+    assert one("The plan runs to the year two thousand.", ref)[:3:2] == \
+        ("the year two thousand", "2000")
+    assert tags("Two thousand people came.", ref) == []
+
+
+def test_a_month_of_the_last_or_next_year() -> None:
+    ref = date(1998, 2, 19)
+    assert one("In June last year the factory closed.", ref)[:3:2] == ("June last year", "1997-06")
+    assert one("Members join in April next year.", ref)[:3:2] == ("April next year", "1999-04")
+    assert one("It opened in early January this year.", ref)[:4:2] == \
+        ("early January this year", "1998-01")
+
+
+def test_holidays_that_fall_on_a_weekday_of_their_month() -> None:
+    ref = date(2000, 1, 7)
+    assert one("The boat sank on Thanksgiving Day.", ref)[:3:2] == \
+        ("Thanksgiving Day", "1999-11-25")
+    assert one("He arrived last Thanksgiving after the storm.", ref)[:3:2] == \
+        ("last Thanksgiving", "1999-11-25")
+    assert one("Polls close on Election Day.", date(1998, 10, 26))[:3:2] == \
+        ("Election Day", "1998-11-03")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.demo.newsgen import generate
-from newsflow.processors.dates import find_dates, rules, selection
+from newsflow.processors.dates import find_dates, prefilters, rules, selection
 from newsflow.processors.dates.context import Ctx
 
 PHRASES = [
@@ -40,7 +40,7 @@ def test_every_match_holds_what_its_rule_requires() -> None:
     checked = 0
     for text in TEXTS:
         for pattern, handler in rules.RULES:
-            required = rules.REQUIRES.get(handler)
+            required = prefilters.REQUIRES.get(handler)
             if required is None:
                 continue
             for m in pattern.finditer(text):
@@ -55,7 +55,7 @@ def test_every_match_begins_where_its_rule_is_tried() -> None:
     for text in TEXTS:
         folded = text.casefold()
         for pattern, handler in rules.RULES:
-            starts = rules.STARTS.get(handler)
+            starts = prefilters.STARTS.get(handler)
             if starts is None or len(folded) != len(text):
                 continue
             begins = {s.start() for s in starts.finditer(folded)}

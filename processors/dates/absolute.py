@@ -112,6 +112,15 @@ def h_month_year(m: re.Match[str], ctx: Ctx) -> Cand | None:
     return candidate(m, "DATE", year_month(int(m["year"]), month))
 
 
+def h_month_rel_year(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "June last year", "April next year": the month in the year before or after."""
+    month = month_num(m["mon"])
+    if month is None or ctx.ref is None or not month_ok_case(m["mon"], ctx, alone=True):
+        return None
+    shift = {"last": -1, "this": 0, "next": 1}[norm_key(m["rel"])]
+    return candidate(m, "DATE", year_month(ctx.ref.year + shift, month))
+
+
 def h_month_only(m: re.Match[str], ctx: Ctx) -> Cand | None:
     token = m["mon"]
     month = month_num(token)
@@ -239,24 +248,6 @@ def h_half(m: re.Match[str], ctx: Ctx) -> Cand | None:
 
 def h_season_year(m: re.Match[str], ctx: Ctx) -> Cand | None:
     return candidate(m, "DATE", f"{m['year']}-{SEASONS[norm_key(m['s'])]}")
-
-
-def h_holiday(m: re.Match[str], ctx: Ctx) -> Cand | None:
-    k = norm_key(m["h"]).replace("'", "")
-    if k.startswith("christmas eve"):
-        md = (12, 24)
-    elif k.startswith("christmas"):
-        md = (12, 25)
-    elif k.startswith("new years eve"):
-        md = (12, 31)
-    elif k.startswith("new years"):
-        md = (1, 1)
-    elif k.startswith("halloween"):
-        md = (10, 31)
-    else:
-        md = (2, 14)
-    year = int(m["year"]) if m["year"] else None
-    return day_cand(m, ctx, year, md[0], md[1], None)
 
 
 def h_year_earlier(m: re.Match[str], ctx: Ctx) -> Cand | None:

@@ -10,10 +10,10 @@ from .absolute import (
     h_day_month,
     h_decade,
     h_half,
-    h_holiday,
     h_iso,
     h_month_day,
     h_month_only,
+    h_month_rel_year,
     h_month_year,
     h_numeric,
     h_ord_of_month,
@@ -38,10 +38,10 @@ from .durations import (
     h_span_duration,
     h_the_n_units,
 )
+from .holidays import h_holiday
 from .patterns import (
     AMPM,
     MODPRE,
-    MONTH,
     MONTH_FULL,
     MONTH_G,
     NOQ,
@@ -63,6 +63,7 @@ from .relative import (
     h_weekday,
     h_weekends,
 )
+from .spoken import SPOKEN_YEAR, h_spoken_year
 
 RULES: list[tuple[re.Pattern[str], Handler]] = [
     (
@@ -106,8 +107,17 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (rx(rf"\b{MONTH_G},?\s*(?:of\s+)?{YEAR}"), h_month_year),
     (
         rx(
-            r"\b(?P<h>christmas\s+eve|christmas\s+day|christmas|new\s+year['’]?s\s+eve"
-            r"|new\s+year['’]?s\s+day|new\s+year['’]s|halloween|valentine['’]?s\s+day)"
+            r"\b(?:(?P<pre>the\s+year)\s+|(?:the\s+)?(?P<s>spring|summer|autumn|fall|winter)"
+            rf"(?:\s+of)?,?\s+|{MONTH_G},?\s+)?{SPOKEN_YEAR}"
+        ),
+        h_spoken_year,
+    ),
+    (rx(rf"\b{MONTH_G}\s+(?P<rel>last|this|next)\s+year\b"), h_month_rel_year),
+    (
+        rx(
+            r"\b(?:(?P<rel>last|next|this)\s+)?(?P<h>christmas\s+eve|christmas\s+day|christmas"
+            r"|new\s+year['’]?s\s+eve|new\s+year['’]?s\s+day|new\s+year['’]s|halloween"
+            r"|valentine['’]?s\s+day|thanksgiving(?:\s+day)?|election\s+day)"
             rf"(?:,?\s+{YEAR})?(?!\w)"
         ),
         h_holiday,
@@ -275,81 +285,3 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (rx(rf"\b{MONTH_G}"), h_month_only),
     (rx(r"(?<![\w$€£#/.,:+])(?P<y>1[0-9]{3}|20[0-9]{2})(?![\w%]|[.,:][0-9])"), h_year),
 ]
-
-UNIT_STEM = r"(?:sec|min|hour|hr|day|week|fortnight|month|year|yr|decade|centur|millenni)[a-z]*"
-ORD_END = r"(?:st|nd|rd|th)"
-YEAR_DIGITS = r"(?:1[0-9]|20)[0-9]{2}"
-
-#: What any match of a rule contains, searched (case-sensitively, without assertions) in the
-#: case-folded text: a text without it skips the rule's pattern, which would otherwise be
-#: tried at every position.  Each must hold for every text the rule can match.
-REQUIRES: dict[Handler, re.Pattern[str]] = {
-    handler: re.compile(pattern)
-    for handler, pattern in {
-        h_numeric: r"[0-9][/.\-][0-9]{1,2}[/.\-][0-9]{2}",
-        h_ord_of_month: rf"{ORD_END}\s+of\s+{MONTH}(?![a-z])",
-        h_holiday: r"christmas|new\s+year|halloween|valentine",
-        h_quarter: r"quarter",
-        h_year_earlier: r"year[-\s](?:earlier|ago)",
-        h_the_quarter: r"quarter",
-        h_the_n_units: r"the\s",
-        h_qn: r"q[1-4]",
-        h_half: r"half\s+of\s",
-        h_season_year: rf"(?:spring|summer|autumn|fall|winter)(?:\s+of)?,?\s+{YEAR_DIGITS}",
-        h_century: rf"{ORD_END}[-\s]+century",
-        h_decade: r"[0-9]0['’]?s",
-        h_year_phrase: rf"the\s+year\s+{YEAR_DIGITS}",
-        h_ago: rf"{UNIT_STEM}\s+(?:ago|from\s+now|hence|earlier|before)",
-        h_in_future: r"in\s",
-        h_span_duration: r"past|last|next|coming|previous|first|final|following|preceding"
-                         r"|remaining|ensuing",
-        h_half_unit: rf"half\s+an?\s+{UNIT_STEM}",
-        h_for_units: r"for\s(?:hours|days|weeks|months|years|decades|centuries)",
-        h_every: r"(?:every|each)\s",
-        h_frequency: r"(?:once|twice|thrice|times)\s+(?:a|an|per|each|every)\s+"
-                     r"(?:second|minute|hour|day|week|fortnight|month|year|decade)",
-        h_set_adverb: r"daily|weekly|monthly|yearly|annually|hourly|nightly|quarterly"
-                      r"|fortnightly|per\s+(?:annum|day|week|month|year)",
-        h_weekends: r"on\sweekends",
-        h_the_weekend: r"the\s+weekend",
-        h_period_edge: r"(?:beginning|start|middle|end|close)\s+of\s+the\s",
-        h_oclock: r"o['’]clock",
-        h_named_time: r"noon|midday|midnight",
-        h_military: r"[0-9]{4}\s*(?:gmt|utc|z)|[0-9]{4}\s+(?:hours|hrs)",
-    }.items()
-}
-
-WEEKDAY_STEM = "mon|tue|wed|thu|fri|sat|sun"
-MONTH_STEM = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-MOD_WORD = ("more|less|fewer|longer|just|well|in|upwards|close|at|up|no|not|an|over|under"
-            "|nearly|almost|about|around|approximately|roughly|some|circa")
-QTY_WORD = ("[0-9]|a|couple|dozens|hundreds|thousands|few|several|many|some|twenty|thirty"
-            "|forty|fifty|sixty|seventy|eighty|ninety|eleven|twelve|thirteen|fourteen"
-            "|fifteen|sixteen|seventeen|eighteen|nineteen|one|hundred|thousand|dozen|two"
-            "|three|four|five|six|seven|eight|nine|ten")
-UNIT_WORD = "sec|min|hour|hr|day|week|fortnight|month|year|yr|decade|centur|millenni"
-
-#: Where a match of a rule can begin, in the case-folded text (a word or a digit that no
-#: letter or digit precedes): the rule's pattern is tried there only, not at every position.
-STARTS: dict[Handler, re.Pattern[str]] = {
-    handler: re.compile(rf"(?<![a-z0-9])(?:{words})")
-    for handler, words in {
-        h_month_day: f"{WEEKDAY_STEM}|{MONTH_STEM}",
-        h_day_month: f"{WEEKDAY_STEM}|the|[0-9]",
-        h_month_year: MONTH_STEM,
-        h_month_only: MONTH_STEM,
-        h_weekday: WEEKDAY_STEM,
-        h_quarter: "the|first|second|third|fourth|final|last|[1-4]",
-        h_relative: "earlier|later|this|last|next|past|previous|coming|current",
-        h_deictic: "the|yesterday|tomorrow|earlier|later|today|tonight|right|now|currently|at"
-                   "|nowadays|recently|lately|recent",
-        h_span_duration: "the|past|last|next|coming|previous|first|final|following|preceding"
-                         "|remaining|ensuing",
-        h_duration: f"{MOD_WORD}|{QTY_WORD}",
-        h_ago: f"{MOD_WORD}|{QTY_WORD}|{UNIT_WORD}",
-        h_in_future: "in",
-        h_rate: "a|per",
-        h_the_nth: "the",
-        h_the_n_units: "the",
-    }.items()
-}

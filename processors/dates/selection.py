@@ -8,7 +8,8 @@ from bisect import bisect_right, insort
 from collections.abc import Iterator
 
 from .context import Cand, Ctx, norm_key, rx
-from .rules import REQUIRES, RULES, STARTS
+from .prefilters import REQUIRES, STARTS
+from .rules import RULES
 from .text import BLANK_LINE
 
 PRE_DATE_MOD = rx(

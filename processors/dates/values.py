@@ -122,6 +122,13 @@ def closest_day(ref: date, month: int, day: int, weekday: int | None = None,
     if weekday is not None:
         matching = [o for o in options if o.isoweekday() == weekday]
         options = matching or options
+    return nearest_date(ref, options, direction)
+
+
+def nearest_date(ref: date, options: list[date], direction: int = 0) -> date | None:
+    """Of the readings of a date without a year, the one nearest to ``ref`` (ties go to the
+    past); when that is more than ``NEAR_DAYS`` away, the nearest on the side of the
+    clause's tense (``direction`` -1 past, +1 ahead)."""
     if not options:
         return None
     best = min(options, key=lambda o: (abs((o - ref).days), o > ref))
