@@ -353,7 +353,7 @@ def test_time_not_anchored_across_sentences() -> None:
 
 
 def test_sentence_split_ignores_abbreviation_dots() -> None:
-    text = "Sen. Smith will speak at 10 a.m. Thursday, aides said."
+    text = "Sen. Smith will speak at 10 a.m. on Thursday, aides said."
     assert [t[2] for t in tags(text)] == ["2020-11-26T10:00", "2020-11-26"]
 
 
@@ -812,3 +812,26 @@ def test_holidays_that_fall_on_a_weekday_of_their_month() -> None:
         ("last Thanksgiving", "1999-11-25")
     assert one("Polls close on Election Day.", date(1998, 10, 26))[:3:2] == \
         ("Election Day", "1998-11-03")
+
+
+def test_a_time_of_day_before_its_day_is_one_expression() -> None:
+    monday = date(2000, 4, 3)
+    assert one("The agency gave the family until 9 a.m. Tuesday to reply.", monday)[:3] == \
+        ("9 a.m. Tuesday", "TIME", "2000-04-04T09:00")
+    assert one("The offer runs until 5 p.m. EST, April 6.", monday)[:3] == \
+        ("5 p.m. EST, April 6", "TIME", "2000-04-06T17:00")
+    assert one("Until Tuesday, the agency had said nothing.", monday)[2] == "2000-03-28"
+    assert tags("At 9 a.m. the doors opened. On Tuesday they closed.", monday) == [
+        ("9 a.m.", "TIME", "2000-04-03T09:00", None), ("Tuesday", "DATE", "2000-03-28", None)]
+
+
+def test_that_year_and_the_following_year_take_the_year_just_told() -> None:
+    ref = date(2000, 1, 28)
+    assert tags("She left for Spain in May 1996 and came back later that year.", ref) == [
+        ("May 1996", "DATE", "1996-05", None), ("later that year", "DATE", "1996", None)]
+    assert tags("He was promoted on June 2, 1991, and the following year he retired.",
+                ref)[1][:3:2] == ("the following year", "1992")
+    assert tags("The bank was sold in March 1987. The following month, its chief quit.",
+                ref)[1][:3:2] == ("The following month", "1987-04")
+    assert tags("The fire started on Oct. 3, 1995. Earlier that day, a storm passed.",
+                ref)[1][:3:2] == ("Earlier that day", "1995-10-03")

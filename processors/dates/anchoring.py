@@ -30,6 +30,28 @@ def sentence_bounds(text: str, mentions: list[Cand]) -> list[int]:
     return bounds
 
 
+#: What may stand between a time of day and the day it is on: a zone, a comma.
+TIME_TO_DAY = re.compile(
+    r"[^\S\n]*(?:(?:[ECMP][SD]T|GMT|UTC|BST|CET)\b[^\S\n]*)?,?[^\S\n]*\Z")
+
+
+def join_time_and_day(ctx: Ctx, mentions: list[Cand]) -> list[Cand]:
+    """ "9 a.m. Tuesday", "5 p.m. EST, Nov. 6": a time of day right before its day is one
+    expression, the time on that day."""
+    out: list[Cand] = []
+    for c in mentions:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.anchor and c.type == "DATE" and c.mod is None
+                and FULL_DATE.match(c.value)
+                and TIME_TO_DAY.match(ctx.text, prev.end, c.start)):
+            prev.value = c.value + prev.value
+            prev.end = c.end
+            prev.anchor = False
+            continue
+        out.append(c)
+    return out
+
+
 def anchor_times(ctx: Ctx, mentions: list[Cand]) -> None:
     """Give bare times the date of the nearest full date in the same sentence, else the
     reference date."""

@@ -18,6 +18,7 @@ class Cand:
     prio: int = 0
     anchor: bool = False  # a bare time of day ("T15:30") still waiting for its date
     years: int | None = None  # "N years ago/earlier": a shift that may keep a finer period
+    anaphor: tuple[str, int] | None = None  # "the following year": (unit, step) from the story
 
 
 @dataclass(slots=True)

@@ -29,6 +29,7 @@ from .clock import (
     h_oclock,
 )
 from .context import Handler
+from .days import h_the_nth, h_the_weekend, h_weekday, h_weekends
 from .durations import (
     h_duration,
     h_every,
@@ -41,6 +42,7 @@ from .durations import (
     h_the_n_units,
 )
 from .holidays import h_holiday
+from .narrative import h_anaphor
 from .patterns import MONTH
 from .relative import (
     h_ago,
@@ -48,10 +50,6 @@ from .relative import (
     h_in_future,
     h_period_edge,
     h_relative,
-    h_the_nth,
-    h_the_weekend,
-    h_weekday,
-    h_weekends,
 )
 from .spoken import h_spoken_year
 
@@ -93,6 +91,8 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
         h_the_weekend: r"the\s+weekend",
         h_period_edge: r"(?:beginning|start|middle|end|close)\s+of\s+the\s",
         h_oclock: r"o['’]clock",
+        h_anaphor: r"(?:that|same|following|next|previous|preceding|prior)\s+"
+                   r"(?:year|month|quarter|day)",
         h_spoken_year: r"(?:seventeen|eighteen|nineteen|twenty)[-\s]+[a-z]|two\s+thousand",
         h_month_rel_year: r"(?:last|this|next)\s+year",
         h_named_time: r"noon|midday|midnight",

@@ -1,13 +1,18 @@
 """Handlers of dates relative to the reference: "ago", "in N units", this/last/next, deictic
-words (yesterday, now), weekdays and the weekend, "the 5th"."""
+words (yesterday, now)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from .context import Cand, Ctx, norm_key, rx
-from .text import NEXT_WORD, PREV_TOKEN, future_cue, month_ok_case, next_word, prev_word, tense
+from .text import (
+    PREV_TOKEN,
+    future_cue,
+    month_ok_case,
+    tense,
+)
 from .values import (
     add_months,
     candidate,
@@ -18,7 +23,6 @@ from .values import (
     season_index,
     season_value,
     shift_days,
-    valid_day,
     week,
     weekday_date,
     year_month,
@@ -27,9 +31,7 @@ from .vocabulary import (
     AGO_MODS,
     DUR_MODS,
     FUTURE_MODS,
-    HOLIDAY_WEEKDAY_PRE,
     MONTHS,
-    NEWSPAPER_WORDS,
     PARTS,
     PLURAL_UNITS,
     SEASON_ORDER,
@@ -143,23 +145,6 @@ def h_in_future(m: re.Match[str], ctx: Ctx) -> Cand | None:
         return shifted(m, ctx, q, unit, 1, mod, start=inner, end=unit_end)
     # TimeML marks the duration inside "in N units" ("in five years", "first loss in a decade")
     return candidate(m, "DURATION", dur_value(q, unit), dmod, start=inner, end=unit_end)
-
-
-def h_weekends(m: re.Match[str], ctx: Ctx) -> Cand | None:
-    return candidate(m, "SET", "XXXX-WXX-WE")
-
-
-def h_the_weekend(m: re.Match[str], ctx: Ctx) -> Cand | None:
-    """ "over the weekend": the current weekend on Sat/Sun, else the last one (or the next one
-    when the clause speaks of the future)."""
-    ref = ctx.ref
-    future = future_cue(ctx, m.start())
-    if ref is None:
-        return candidate(m, "DATE", ref_word(1 if future else -1))
-    if ref.isoweekday() >= 6 or future:
-        return candidate(m, "DATE", week(ref) + "-WE")
-    d = shift_days(ref, -7)
-    return candidate(m, "DATE", week(d) + "-WE" if d else None)
 
 
 def rel_sign(rel: str) -> int:
@@ -291,57 +276,3 @@ def h_deictic(m: re.Match[str], ctx: Ctx) -> Cand | None:
     if part:
         return candidate(m, "TIME", f"{d.isoformat()}T{part}")
     return candidate(m, "DATE", d.isoformat())
-
-
-def h_weekday(m: re.Match[str], ctx: Ctx) -> Cand | None:
-    wd = WEEKDAYS[norm_key(m["wd"])]
-    if m["pl"]:
-        return candidate(m, "SET", f"XXXX-WXX-{wd}", end=m.end("pl"))
-    if not ctx.relaxed:
-        if prev_word(ctx, m.start()) in HOLIDAY_WEEKDAY_PRE:
-            return None
-        nxt = NEXT_WORD.match(ctx.text, m.end(), min(ctx.hi, m.end() + 40))
-        if nxt and nxt.group(1) in NEWSPAPER_WORDS:
-            return None
-    part = PARTS.get(norm_key(m["part"])) if m["part"] else None
-    if ctx.ref is None:
-        base = f"XXXX-WXX-{wd}"
-    else:
-        t = tense(ctx, m.start(), m.end())
-        ahead = t > 0 or (t == 0 and future_cue(ctx, m.start()))
-        d = weekday_date(ctx.ref, wd, "ahead" if ahead else "recent")
-        if d is None:
-            return None
-        base = d.isoformat()
-    if part:
-        return candidate(m, "TIME", f"{base}T{part}")
-    return candidate(m, "DATE", base)
-
-
-ORD_FOLLOW = frozenset(
-    "at and when in as before after but or while with during until till by".split()
-)
-
-
-def h_the_nth(m: re.Match[str], ctx: Ctx) -> Cand | None:
-    day = int(m["day"])
-    if not 1 <= day <= 31:
-        return None
-    if not ctx.relaxed:
-        if prev_word(ctx, m.start()) not in ("on", "by", "until", "till", "since", "from"):
-            return None
-        rest = ctx.text[m.end() : min(ctx.hi, m.end() + 2)].lstrip(" \t")
-        if rest and rest[0].isalnum() and next_word(ctx, m.end()) not in ORD_FOLLOW:
-            return None
-    ref = ctx.ref
-    if ref is None:
-        return candidate(m, "DATE", f"XXXX-XX-{day:02d}")
-    options: list[date] = []
-    for k in (-1, 0, 1):
-        y, mo = add_months(ref.year, ref.month, k)
-        if 1 <= y <= 9999 and valid_day(y, mo, day):
-            options.append(date(y, mo, day))
-    if not options:
-        return None
-    best = min(options, key=lambda o: (abs((o - ref).days), o > ref))
-    return candidate(m, "DATE", best.isoformat())

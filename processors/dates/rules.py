@@ -27,6 +27,7 @@ from .absolute import (
 )
 from .clock import h_ampm, h_clock, h_military, h_named_time, h_oclock
 from .context import Handler, rx
+from .days import h_the_nth, h_the_weekend, h_weekday, h_weekends
 from .durations import (
     h_duration,
     h_every,
@@ -39,6 +40,7 @@ from .durations import (
     h_the_n_units,
 )
 from .holidays import h_holiday
+from .narrative import h_anaphor
 from .patterns import (
     AMPM,
     MODPRE,
@@ -58,10 +60,6 @@ from .relative import (
     h_in_future,
     h_period_edge,
     h_relative,
-    h_the_nth,
-    h_the_weekend,
-    h_weekday,
-    h_weekends,
 )
 from .spoken import SPOKEN_YEAR, h_spoken_year
 
@@ -139,6 +137,14 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
         rx(r"\bthe\s+(?:latest\s+|most\s+recent\s+|just[-\s]ended\s+|recent\s+)?quarter\b"
            r"(?!\s+(?:of|century|mile|final)\b|-)"),
         h_the_quarter,
+    ),
+    (
+        rx(
+            r"\b(?:(?:later|earlier)\s+(?:in\s+)?)?(?P<det>that(?:\s+same)?|the\s+same|the\s+"
+            r"(?:following|next|previous|preceding|prior))\s+(?P<u>year|month|quarter|day)\b"
+            r"(?!-)"
+        ),
+        h_anaphor,
     ),
     (rx(rf"\bthe\s+(?:first\s+|latest\s+)?{QTY}\s+{UNIT}\b(?!\s+(?:ago|old)\b)"),
      h_the_n_units),

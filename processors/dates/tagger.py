@@ -12,8 +12,9 @@ from itertools import accumulate
 from newsflow.core import metrics
 from newsflow.schemas import DateMention
 
-from .anchoring import anchor_times, compare_periods, join_year_periods
+from .anchoring import anchor_times, compare_periods, join_time_and_day, join_year_periods
 from .context import Cand, Ctx, rx
+from .narrative import resolve_anaphora
 from .rules import RULES
 from .selection import scan, select
 
@@ -129,7 +130,8 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]],
         if c is not None:
             c.prio += n_rules  # on an exact tie the tagger's own reading wins
             cands.append(c)
-    chosen = join_year_periods(ctx, select(cands))
+    chosen = join_time_and_day(ctx, join_year_periods(ctx, select(cands)))
+    resolve_anaphora(ctx, chosen)
     anchor_times(ctx, chosen)
     compare_periods(ctx, chosen)
     return [

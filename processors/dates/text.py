@@ -151,6 +151,8 @@ NOUN_OR_ADJECTIVE = frozenset("NN NNS JJ JJR JJS".split())
 #: the loan through January"): their month or day is the nearest one.
 SINCE = frozenset(["since"])
 EDGE_WORDS = frozenset("early mid late the".split())
+#: Words of a time of day between a preposition and a day ("until 9 a.m. EST Tuesday").
+CLOCK_WORDS = frozenset("a m p noon midnight o'clock est edt cst cdt pst pdt gmt utc".split())
 UNTIL = frozenset("until till through thru".split())
 
 
@@ -161,13 +163,12 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
     lo = _clause_start(ctx, start, 120)
     found = list(_WORD.finditer(ctx.text, lo, start))
     words = [m.group() for m in found]
-    prep = [w.casefold() for w in words[-2:]]
-    if prep[-1:] and prep[-1] in EDGE_WORDS:
-        prep.pop()  # "since early March", "until mid-November"
-    if prep[-1:] and prep[-1] in SINCE:
+    prep = preposition(words)
+    if prep in SINCE:
         return -1
-    if prep[-1:] and prep[-1] in UNTIL:
-        return 0
+    if prep in UNTIL:  # a pluperfect still places it behind: "Until Thursday, they had not"
+        clause = words + [m.group() for m in _WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80))]
+        return -1 if "had" in (w.casefold() for w in clause) else 0
     for distance in range(len(words)):
         i = len(words) - 1 - distance
         word = words[i].casefold()
@@ -197,6 +198,20 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
         if t:
             return t
     return 0
+
+
+def preposition(words: list[str]) -> str:
+    """The preposition right before a mention whose words come before it, past a modifier
+    or a time of day ("since early March", "until mid-November", "until 9 a.m. EST")."""
+    for w in reversed(words[-6:]):
+        k = w.casefold()
+        if k not in EDGE_WORDS and k not in CLOCK_WORDS:
+            return k
+    return ""
+
+
+def governing_preposition(ctx: Ctx, pos: int) -> str:
+    return preposition([m.group() for m in _WORD.finditer(ctx.text, max(ctx.lo, pos - 40), pos)])
 
 
 def _pluperfect(words: list[str], i: int) -> bool:
