@@ -835,3 +835,27 @@ def test_that_year_and_the_following_year_take_the_year_just_told() -> None:
                 ref)[1][:3:2] == ("The following month", "1987-04")
     assert tags("The fire started on Oct. 3, 1995. Earlier that day, a storm passed.",
                 ref)[1][:3:2] == ("Earlier that day", "1995-10-03")
+
+
+def test_a_comparison_does_not_take_a_period_whose_year_is_given() -> None:
+    ref = date(1989, 11, 2)
+    text = ("Profit in the third quarter rose 5%. In the nine months, net rose 8%. "
+            "The year-ago figures included a charge in the 1988 first quarter.")
+    assert tags(text, ref)[2][:3:2] == ("The year-ago", "1988")
+
+
+def test_only_a_year_earlier_compares_with_a_period() -> None:
+    ref = date(2000, 1, 15)
+    text = "Crowds rallied in early December. The army took power 41 years ago."
+    assert tags(text, ref)[1][:3:2] == ("41 years ago", "1959")
+    text = ("Sales rose in the third quarter. Shares began trading in August. It has 13 "
+            "plants, up from seven a year ago.")
+    assert tags(text, ref)[-1][:3:2] == ("a year ago", "1999")
+
+
+def test_last_year_in_a_comparison_is_the_period_a_year_before() -> None:
+    ref = date(1989, 11, 2)
+    text = "Third-quarter profit was $24 million, compared with a loss of $3 million last year."
+    assert tags(text, ref)[1][:3:2] == ("last year", "1988-Q3")
+    assert tags("Third-quarter profit rose. Last year was hard for the firm.", ref)[1][2] == \
+        "1988"

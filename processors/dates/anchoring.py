@@ -86,6 +86,25 @@ def _is_period(d: Cand) -> bool:
     return d.type == "DATE" and not d.years and _PERIOD.match(d.value) is not None
 
 
+_GIVEN_YEAR = re.compile(r"(?<![0-9])(?:1[0-9]|20)[0-9]{2}(?![0-9])")
+_SPAN_OF_MONTHS = re.compile(r"P[0-9]+[MQ]\Z")
+
+
+def _period_told(ctx: Ctx, d: Cand) -> bool:
+    """Does ``d`` name a period a comparison could be about: a quarter, a half, a month, or
+    a span of months ("the first nine months")?"""
+    return _is_period(d) or (d.type == "DURATION" and _SPAN_OF_MONTHS.match(d.value) is not None)
+
+
+def _compares_with(ctx: Ctx, d: Cand, same_sentence: bool) -> bool:
+    """May "a year ago" compare with the period ``d``?  Not when its year is given ("the 1988
+    second quarter" is itself the past), not with a span, and a month only in the sentence
+    of the comparison."""
+    if not _is_period(d) or _GIVEN_YEAR.search(ctx.text, d.start, d.end):
+        return False
+    return same_sentence or "Q" in d.value or "H" in d.value
+
+
 _YEAR = re.compile(r"[0-9]{4}\Z")
 _YEAR_LINK = re.compile(r"(?:['’]s)?[^\S\n]+\Z")
 _THE = re.compile(r"\bthe[^\S\n]+\Z", re.IGNORECASE)
@@ -118,25 +137,27 @@ def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
     """ "Third-quarter profit rose from $5 million a year ago": the year before the period
     the sentence reports on (1988-Q3), not just the year (1988); the nearest period of the
     sentence counts, else the last one of the few sentences before (blank lines between
-    paragraphs are no sentences)."""
+    paragraphs are no sentences). Only a shift of one year compares so."""
     if not any(c.years for c in mentions):
         return
     bounds = sentence_bounds(ctx.text, mentions)
     bounds = [0] + [e for s, e in zip([0, *bounds], bounds, strict=False)
                     if ctx.text[s:e].strip()]
     for c in mentions:
-        if not c.years or c.mod is not None:
+        if c.years not in (-1, 1) or c.mod is not None:
             continue
         b = bisect_right(bounds, c.start)
         s0 = bounds[b - 1]
         s1 = bounds[b] if b < len(bounds) else len(ctx.text)
         before = bounds[max(0, b - 1 - LOOKBACK)]
-        periods = [d for d in mentions if s0 <= d.start < s1 and _is_period(d)]
+        periods = [d for d in mentions if s0 <= d.start < s1 and _compares_with(ctx, d, True)]
         if periods:
             d = min(periods, key=lambda d: abs(d.start - c.start))
+        elif any(s0 <= d.start < s1 and _period_told(ctx, d) for d in mentions):
+            continue  # the sentence speaks of a period of its own
         else:  # "Third-quarter net rose 8%. A year earlier, it earned ..."
-            earlier = [d for d in mentions if before <= d.start < s0 and _is_period(d)]
-            if not earlier:
+            earlier = [d for d in mentions if before <= d.start < s0 and _period_told(ctx, d)]
+            if not earlier or not _compares_with(ctx, earlier[-1], False):
                 continue
             d = earlier[-1]
         period = _PERIOD.match(d.value)

@@ -10,6 +10,7 @@ from .context import Cand, Ctx, norm_key, rx
 from .text import (
     PREV_TOKEN,
     future_cue,
+    in_comparison,
     month_ok_case,
     tense,
 )
@@ -184,6 +185,11 @@ def h_relative(m: re.Match[str], ctx: Ctx) -> Cand | None:
         value = year_month(*add_months(ref.year, ref.month, sign))
     elif u == "year":
         value = fmt_year(ref.year + sign)
+        if sign < 0 and value and not ctx.relaxed and in_comparison(ctx, m.start()):
+            c = candidate(m, "DATE", value)
+            if c is not None:  # the period compared with, a year before (``compare_periods``)
+                c.years = -1
+            return c
     elif u == "quarter":
         t = ref.year * 4 + (ref.month - 1) // 3 + sign
         value = f"{t // 4:04d}-Q{t % 4 + 1}"

@@ -221,6 +221,18 @@ def _pluperfect(words: list[str], i: int) -> bool:
         before[-3:-1] == ["had", "been"]
 
 
+#: A comparison of amounts right before a mention: "compared with a loss of $3 million last
+#: year", "up from last year's $1.55 billion", "than a year ago".
+COMPARISON = rx(
+    r"\b(?:compared\s+(?:with|to)|from|than|versus|vs\.)(?:[^.;:!?\n]{0,40}?[0-9][^.;:!?\n]{0,20}?)?"
+    r"[^\S\n]+\Z"
+)
+
+
+def in_comparison(ctx: Ctx, pos: int) -> bool:
+    return COMPARISON.search(ctx.text, max(ctx.lo, pos - 70), pos) is not None
+
+
 def month_num(token: str) -> int | None:
     return MONTHS.get(token.casefold().rstrip("."))
 
