@@ -282,7 +282,7 @@ def test_names_are_not_dates() -> None:
         ("It took at least five days.", "at least five days", "P5D", "EQUAL_OR_MORE"),
         ("It lasted twenty-seven years.", "twenty-seven years", "P27Y", None),
         ("It was occupied for 27 years.", "27 years", "P27Y", None),
-        ("It lasted a year and a half.", "a year and a half", "P1.5Y", None),
+        ("It lasted a year and a half.", "a year and a half", "P1Y6M", None),
         ("It took half an hour.", "half an hour", "PT30M", None),
         ("a three-day visit", "three-day", "P3D", None),
         ("It grew over the past two years.", "the past two years", "P2Y", None),
@@ -859,3 +859,42 @@ def test_last_year_in_a_comparison_is_the_period_a_year_before() -> None:
     assert tags(text, ref)[1][:3:2] == ("last year", "1988-Q3")
     assert tags("Third-quarter profit rose. Last year was hard for the firm.", ref)[1][2] == \
         "1988"
+
+
+def test_a_set_word_before_a_noun_classifies_it() -> None:
+    ref = date(1989, 10, 26)
+    assert tagged("The board raised its quarterly dividend to 12 cents.", ref) == []
+    assert tagged("Interest is paid quarterly to holders.", ref)[0][1:3] == ("SET", "P3M")
+
+
+def test_quarters_as_a_unit() -> None:
+    ref = date(1989, 10, 27)
+    assert one("The unit has lost money in the past two quarters.", ref)[:3] == \
+        ("the past two quarters", "DURATION", "P2Q")
+    assert one("The firm pays $100 million every quarter.", ref)[:3] == \
+        ("every quarter", "SET", "P1Q")
+    assert tags("Three quarters of the members voted.", ref) == []
+
+
+def test_fractions_of_a_unit_in_the_smaller_unit() -> None:
+    assert one("They lived in the camps for 2 1/2 years.")[:3] == \
+        ("2 1/2 years", "DURATION", "P2Y6M")
+    assert one("She spent about 5 1/2 hours in Nairobi.")[:4:3] == \
+        ("about 5 1/2 hours", "APPROX")
+    assert one("She spent about 5 1/2 hours in Nairobi.")[2] == "PT5H30M"
+    assert one("A minute and a half later, it landed.")[2] == "PT1M30S"
+
+
+def test_more_units_are_a_duration() -> None:
+    assert one("The navy may use the base for at least 20 more years.")[1:] == \
+        ("DURATION", "P20Y", "EQUAL_OR_MORE")
+    assert one("The boy will stay for two more weeks.")[:3] == \
+        ("two more weeks", "DURATION", "P2W")
+
+
+def test_the_latest_period_and_the_last_half() -> None:
+    ref = date(1989, 11, 2)
+    assert one("Sales in the latest period were $1.8 billion.", ref)[:3:2] == \
+        ("the latest period", "1989-Q3")
+    assert one("Earnings will be lower for the last half of 1989.", ref)[:3:2] == \
+        ("the last half of 1989", "1989-H2")

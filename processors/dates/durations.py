@@ -39,7 +39,7 @@ def h_duration(m: re.Match[str], ctx: Ctx) -> Cand | None:
         return None  # "0600 hours" is a clock time
     if unit == "second" and not plural and not qk[:1].isdigit():
         return None  # "a second time"
-    half = bool(m["half"] or m["half2"])
+    half = bool(m["half"] or m["half2"] or m["frac"])
     if half and q is not None:
         q += 0.5
     value = dur_value(q, unit)
@@ -63,6 +63,9 @@ def h_span_duration(m: re.Match[str], ctx: Ctx) -> Cand | None:
         return None
     direction = norm_key(m["dir"])
     plural = unit_word in PLURAL_UNITS
+    if unit == "quarter" and (m["qty"] is None or direction in ("first", "final")):
+        return None  # "the past quarter" is the one just ended; "the first two quarters of
+        # 1990" are a part of that year
     if m["qty"] is None:
         if m["the"] is None or direction not in ("past", "last", "next", "coming"):
             return None
@@ -140,6 +143,10 @@ def h_set_adverb(m: re.Match[str], ctx: Ctx) -> Cand | None:
             return None
         if prev and prev_raw and prev_raw.group(1)[:1].isupper() and prev[-1:] not in '.!?:"”':
             return None
+    if ctx.tags is not None and ctx.tags.get(m.start()) == "JJ":
+        nxt = NEXT_WORD.match(ctx.text, m.end(), m.end() + 40)  # past a hint's span too
+        if nxt and ctx.tags.get(nxt.start(1)) in ("NN", "NNS", "JJ"):
+            return None  # "its quarterly dividend": a kind of dividend, not a recurrence
     return candidate(m, "SET", SET_ADVERBS.get(norm_key(word)))
 
 

@@ -33,6 +33,9 @@ UNIT = (
     r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|fortnights?|months?"
     r"|years?|yrs?|decades?|century|centuries|millennium|millennia|millenniums)"
 )
+#: A unit, or a quarter of a year: only where a count of quarters is meant ("the past two
+#: quarters", "every quarter"), since "three quarters of" is a fraction.
+UNIT_Q = UNIT.replace("(?P<unit>", "(?P<unit>quarters?|", 1)
 MODPRE = (
     r"(?:(?P<mod>more\s+than|less\s+than|fewer\s+than|longer\s+than|just\s+over|well\s+over"
     r"|just\s+under|in\s+excess\s+of|upwards\s+of|close\s+to|at\s+least|at\s+most|up\s+to"

@@ -68,7 +68,7 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
         h_holiday: r"christmas|new\s+year|halloween|valentine|thanksgiving|election\s+day",
         h_quarter: r"quarter",
         h_year_earlier: r"year[-\s](?:earlier|ago)",
-        h_the_quarter: r"quarter",
+        h_the_quarter: r"quarter|period",
         h_the_n_units: r"the\s",
         h_qn: r"q[1-4]",
         h_half: r"half\s+of\s",

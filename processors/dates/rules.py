@@ -50,6 +50,7 @@ from .patterns import (
     NUMW,
     QTY,
     UNIT,
+    UNIT_Q,
     WD_PREFIX,
     WEEKDAY_FULL,
     YEAR,
@@ -134,8 +135,8 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
         h_year_earlier,
     ),
     (
-        rx(r"\bthe\s+(?:latest\s+|most\s+recent\s+|just[-\s]ended\s+|recent\s+)?quarter\b"
-           r"(?!\s+(?:of|century|mile|final)\b|-)"),
+        rx(r"\bthe\s+(?:(?:latest\s+|most\s+recent\s+|just[-\s]ended\s+|recent\s+)?quarter\b"
+           r"(?!\s+(?:of|century|mile|final)\b|-)|(?:latest|most\s+recent)\s+period\b)"),
         h_the_quarter,
     ),
     (
@@ -151,7 +152,7 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (rx(rf"\bQ(?P<qn>[1-4])(?:\s*[-/]?\s*{YEAR})?\b"), h_qn),
     (
         rx(
-            r"\b(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+of\s+"
+            r"\b(?:the\s+)?(?P<h>first|second|1st|2nd|last|latter)\s+half\s+of\s+"
             rf"(?:(?:the\s+year\s+)?{YEAR}|(?P<rel>the|this|last|next)\s+year)"
         ),
         h_half,
@@ -191,14 +192,15 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (
         rx(
             r"\b(?P<the>the\s+)?(?P<dir>past|last|next|coming|previous|first|final|following"
-            rf"|preceding|remaining|ensuing)\s+(?:{QTY}\s+)?{UNIT}\b"
+            rf"|preceding|remaining|ensuing)\s+(?:{QTY}\s+)?{UNIT_Q}\b"
         ),
         h_span_duration,
     ),
     (rx(r"\b(?:a|an|per)\s+(?P<unit>hour|day|week|month|year)\b"), h_rate),
     (
         rx(
-            rf"{NOQ}{MODPRE}{QTY}(?P<half>\s+and\s+a\s+half)?(?:\s+|\s*-\s*){UNIT}"
+            rf"{NOQ}{MODPRE}{QTY}(?P<frac>\s+1/2)?(?P<half>\s+and\s+a\s+half)?(?:\s+more)?"
+            rf"(?:\s+|\s*-\s*){UNIT}"
             r"(?P<half2>\s+and\s+a\s+half)?(?:-long)?\b(?![-\s]*old\b)"
         ),
         h_duration,
@@ -208,7 +210,7 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (
         rx(
             rf"\b(?:every|each)\s+(?:(?P<other>other|second)\s+|{QTY}\s+)?(?P<u>seconds?|minutes?"
-            r"|hours?|days?|weeks?|fortnights?|months?|years?|decades?|century|centuries"
+            r"|hours?|days?|weeks?|fortnights?|months?|quarters?|years?|decades?|century|centuries"
             rf"|{WEEKDAY_FULL}|weekend|morning|afternoon|evening|night|{MONTH_FULL})\b"
         ),
         h_every,

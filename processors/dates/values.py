@@ -56,7 +56,20 @@ def dur_value(q: float | None, unit: str) -> str | None:
     code = UNIT_CODE.get(unit)
     if code is None:
         return None
+    if q is not None and not float(q).is_integer() and unit in SMALLER:
+        # "2 1/2 years" is P2Y6M: ISO 8601 writes the fraction in the next smaller unit
+        smaller, per = SMALLER[unit]
+        rest = (q - int(q)) * per
+        if float(rest).is_integer() and int(q):
+            inner = UNIT_CODE[smaller]
+            t = "T" if inner[0] and not code[0] else ""
+            return f"P{code[0]}{int(q)}{code[1]}{t}{fmt_num(rest)}{inner[1]}"
     return f"P{code[0]}{'X' if q is None else fmt_num(q)}{code[1]}"
+
+
+#: The unit a fraction of a unit is written in, and how many of it make the unit.
+SMALLER = {"year": ("month", 12), "day": ("hour", 24), "hour": ("minute", 60),
+           "minute": ("second", 60)}
 
 
 def half_value(unit: str) -> str | None:

@@ -47,7 +47,8 @@ SEASON_ORDER = ["SP", "SU", "FA", "WI"]
 # canonical unit -> (time designator, TIMEX3 unit code)
 UNIT_CODE: dict[str, tuple[str, str]] = {
     "second": ("T", "S"), "minute": ("T", "M"), "hour": ("T", "H"), "day": ("", "D"),
-    "week": ("", "W"), "month": ("", "M"), "year": ("", "Y"), "decade": ("", "DE"),
+    "week": ("", "W"), "month": ("", "M"), "quarter": ("", "Q"), "year": ("", "Y"),
+    "decade": ("", "DE"),
     "century": ("", "CE"),
 }  # fmt: skip
 UNIT_ALIASES: dict[str, str] = {
@@ -55,14 +56,15 @@ UNIT_ALIASES: dict[str, str] = {
     "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute",
     "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "day": "day", "days": "day",
     "week": "week", "weeks": "week", "fortnight": "fortnight", "fortnights": "fortnight",
-    "month": "month", "months": "month", "year": "year", "years": "year", "yr": "year",
+    "month": "month", "months": "month", "quarter": "quarter", "quarters": "quarter",
+    "year": "year", "years": "year", "yr": "year",
     "yrs": "year", "decade": "decade", "decades": "decade", "century": "century",
     "centuries": "century", "millennium": "millennium", "millennia": "millennium",
     "millenniums": "millennium",
 }  # fmt: skip
 PLURAL_UNITS = {
     "seconds", "secs", "minutes", "mins", "hours", "hrs", "days", "weeks", "fortnights",
-    "months", "years", "yrs", "decades", "centuries", "millennia", "millenniums",
+    "months", "quarters", "years", "yrs", "decades", "centuries", "millennia", "millenniums",
 }  # fmt: skip
 
 DUR_MODS: dict[str, str] = {
