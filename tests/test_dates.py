@@ -898,3 +898,37 @@ def test_the_latest_period_and_the_last_half() -> None:
         ("the latest period", "1989-Q3")
     assert one("Earnings will be lower for the last half of 1989.", ref)[:3:2] == \
         ("the last half of 1989", "1989-H2")
+
+
+def test_the_year_of_a_report() -> None:
+    ref = date(1989, 10, 30)
+    assert tags("The unit earned $2 million in the year ended March 31.", ref)[0][:3] == \
+        ("the year", "DURATION", "P1Y")
+    assert tags("It expects a loss for the fiscal year ending June 30, 1990.", ref)[0][:3] == \
+        ("the fiscal year", "DURATION", "P1Y")
+    assert one("Sales for the full year rose 13%.", ref)[:3:2] == ("the full year", "1989")
+    assert one("For the year, volume was flat.", ref)[:3:2] == ("the year", "1989")
+    assert tags("Revenue rose in the first nine months of the year.", ref)[1][:3:2] == \
+        ("the year", "1989")
+    assert tags("She was named player of the year.", ref) == []
+    assert tags("The year before, he had left.", ref) == []
+
+
+def test_a_year_before_period_or_quarter_is_that_period_of_the_year() -> None:
+    ref = date(1989, 11, 1)
+    text = "Profit rose in the third quarter. In the 1988 period, it lost $3 million."
+    assert tags(text, ref)[1][:3:2] == ("the 1988 period", "1988-Q3")
+    text = "For the quarter a year ago, the bank earned $5 million."
+    assert one(text, ref)[:3:2] == ("the quarter a year ago", "1988-Q3")
+
+
+def test_effective_names_the_nearest_reading() -> None:
+    ref = date(1989, 10, 26)
+    assert one("The board also created an office of the chairman, effective Feb. 1.", ref)[2] \
+        == "1990-02-01"
+
+
+def test_the_month_right_after_the_reference_against_a_past_tense() -> None:
+    ref = date(1989, 10, 30)
+    assert one("Dealers placed orders for November delivery.", ref)[2] == "1989-11"
+    assert one("Talks began in February.", date(1998, 12, 3))[2] == "1998-02"

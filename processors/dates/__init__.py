@@ -7,10 +7,11 @@ A failure of the tagger is logged and counted, never silent.
 
 The modules follow the tagger's steps: words and pattern pieces (``vocabulary``,
 ``patterns``), reading around a match (``text``) and calendar arithmetic (``values``), the
-handlers by family (``absolute``, ``holidays``, ``spoken``, ``relative``, ``days``,
-``durations``, ``clock``, ``narrative``), the rule table (``rules``) and where each rule can
-match (``prefilters``), scanning and choosing spans (``selection``), values from the sentence
-and the story (``anchoring``, ``narrative``) and the entry points (``tagger``).
+handlers by family (``absolute``, ``fiscal``, ``holidays``, ``spoken``, ``relative``,
+``days``, ``durations``, ``clock``, ``narrative``), the rule table (``rules``) and where each
+rule can match (``prefilters``), scanning and choosing spans (``selection``), values from the
+sentence, the report and the story (``anchoring``, ``periods``, ``narrative``) and the entry
+points (``tagger``).
 """
 
 from newsflow.schemas import DateMention

@@ -1,5 +1,5 @@
-"""Values from their sentence: bare times of day take the nearest full date, and "a year
-ago" beside a quarter or a month compares with that period a year before."""
+"""Values from their sentence: bare times of day take the nearest full date, or the day
+right after them ("9 a.m. Tuesday")."""
 
 from __future__ import annotations
 
@@ -77,89 +77,3 @@ def anchor_times(ctx: Ctx, mentions: list[Cand]) -> None:
                 best = (dist, d.value)
         c.value = f"{best[1] if best else fallback}{c.value}"
         c.anchor = False
-
-
-_PERIOD = re.compile(r"([0-9]{4})(-(?:Q[1-4]|H[12]|[0-9]{2}))\Z")
-
-
-def _is_period(d: Cand) -> bool:
-    return d.type == "DATE" and not d.years and _PERIOD.match(d.value) is not None
-
-
-_GIVEN_YEAR = re.compile(r"(?<![0-9])(?:1[0-9]|20)[0-9]{2}(?![0-9])")
-_SPAN_OF_MONTHS = re.compile(r"P[0-9]+[MQ]\Z")
-
-
-def _period_told(ctx: Ctx, d: Cand) -> bool:
-    """Does ``d`` name a period a comparison could be about: a quarter, a half, a month, or
-    a span of months ("the first nine months")?"""
-    return _is_period(d) or (d.type == "DURATION" and _SPAN_OF_MONTHS.match(d.value) is not None)
-
-
-def _compares_with(ctx: Ctx, d: Cand, same_sentence: bool) -> bool:
-    """May "a year ago" compare with the period ``d``?  Not when its year is given ("the 1988
-    second quarter" is itself the past), not with a span, and a month only in the sentence
-    of the comparison."""
-    if not _is_period(d) or _GIVEN_YEAR.search(ctx.text, d.start, d.end):
-        return False
-    return same_sentence or "Q" in d.value or "H" in d.value
-
-
-_YEAR = re.compile(r"[0-9]{4}\Z")
-_YEAR_LINK = re.compile(r"(?:['’]s)?[^\S\n]+\Z")
-_THE = re.compile(r"\bthe[^\S\n]+\Z", re.IGNORECASE)
-
-
-def join_year_periods(ctx: Ctx, mentions: list[Cand]) -> list[Cand]:
-    """ "the 1988 second quarter", "next year's first quarter": a year right before a
-    period of the year is one expression, the period in that year."""
-    out: list[Cand] = []
-    for c in mentions:
-        prev = out[-1] if out else None
-        if (prev is not None and prev.type == "DATE" and prev.mod is None and not prev.years
-                and _YEAR.match(prev.value) and _PERIOD.match(c.value) and c.type == "DATE"
-                and _YEAR_LINK.match(ctx.text, prev.end, c.start)
-                and not ctx.text[c.start:c.end].casefold().startswith("the")):
-            start = prev.start
-            the = _THE.search(ctx.text, max(0, start - 4), start)
-            if the is not None and ctx.text[start].isdigit():
-                start = the.start()
-            out[-1] = Cand(start, c.end, c.type, prev.value + c.value[4:], prio=c.prio)
-            continue
-        out.append(c)
-    return out
-
-
-LOOKBACK = 3  # sentences before a comparison that may still set the period it compares with
-
-
-def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
-    """ "Third-quarter profit rose from $5 million a year ago": the year before the period
-    the sentence reports on (1988-Q3), not just the year (1988); the nearest period of the
-    sentence counts, else the last one of the few sentences before (blank lines between
-    paragraphs are no sentences). Only a shift of one year compares so."""
-    if not any(c.years for c in mentions):
-        return
-    bounds = sentence_bounds(ctx.text, mentions)
-    bounds = [0] + [e for s, e in zip([0, *bounds], bounds, strict=False)
-                    if ctx.text[s:e].strip()]
-    for c in mentions:
-        if c.years not in (-1, 1) or c.mod is not None:
-            continue
-        b = bisect_right(bounds, c.start)
-        s0 = bounds[b - 1]
-        s1 = bounds[b] if b < len(bounds) else len(ctx.text)
-        before = bounds[max(0, b - 1 - LOOKBACK)]
-        periods = [d for d in mentions if s0 <= d.start < s1 and _compares_with(ctx, d, True)]
-        if periods:
-            d = min(periods, key=lambda d: abs(d.start - c.start))
-        elif any(s0 <= d.start < s1 and _period_told(ctx, d) for d in mentions):
-            continue  # the sentence speaks of a period of its own
-        else:  # "Third-quarter net rose 8%. A year earlier, it earned ..."
-            earlier = [d for d in mentions if before <= d.start < s0 and _period_told(ctx, d)]
-            if not earlier or not _compares_with(ctx, earlier[-1], False):
-                continue
-            d = earlier[-1]
-        period = _PERIOD.match(d.value)
-        assert period is not None
-        c.value = f"{int(period[1]) + c.years:04d}{period[2]}"

@@ -39,6 +39,7 @@ from .durations import (
     h_span_duration,
     h_the_n_units,
 )
+from .fiscal import h_the_year
 from .holidays import h_holiday
 from .narrative import h_anaphor
 from .patterns import (
@@ -178,6 +179,11 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
         h_decade,
     ),
     (rx(rf"\bthe\s+year\s+{YEAR}"), h_year_phrase),
+    (
+        rx(r"\bthe\s+(?:(?P<kind>full|current|fiscal|(?:current|latest|previous|prior|last)\s+"
+           r"fiscal)\s+)?year\b(?![-'’])"),
+        h_the_year,
+    ),
     (
         rx(
             rf"{NOQ}{MODPRE}(?:{QTY}(?P<half>\s+and\s+a\s+half)?\s+)?{UNIT}\s+"

@@ -12,9 +12,10 @@ from itertools import accumulate
 from newsflow.core import metrics
 from newsflow.schemas import DateMention
 
-from .anchoring import anchor_times, compare_periods, join_time_and_day, join_year_periods
+from .anchoring import anchor_times, join_time_and_day
 from .context import Cand, Ctx, rx
 from .narrative import resolve_anaphora
+from .periods import compare_periods, join_period_and_shift, join_year_periods, year_periods
 from .rules import RULES
 from .selection import scan, select
 
@@ -131,8 +132,10 @@ def find(text: str, reference: object, hints: Iterable[tuple[int, int, str]],
             c.prio += n_rules  # on an exact tie the tagger's own reading wins
             cands.append(c)
     chosen = join_time_and_day(ctx, join_year_periods(ctx, select(cands)))
+    chosen = join_period_and_shift(ctx, chosen)
     resolve_anaphora(ctx, chosen)
     anchor_times(ctx, chosen)
+    year_periods(ctx, chosen)
     compare_periods(ctx, chosen)
     return [
         DateMention(text=text[c.start : c.end], type=type_of(c.value, c.type), value=c.value,

@@ -153,7 +153,7 @@ SINCE = frozenset(["since"])
 EDGE_WORDS = frozenset("early mid late the".split())
 #: Words of a time of day between a preposition and a day ("until 9 a.m. EST Tuesday").
 CLOCK_WORDS = frozenset("a m p noon midnight o'clock est edt cst cdt pst pdt gmt utc".split())
-UNTIL = frozenset("until till through thru".split())
+UNTIL = frozenset("until till through thru effective".split())  # "effective Feb. 1" too
 
 
 def tense(ctx: Ctx, start: int, end: int) -> int:

@@ -155,9 +155,12 @@ def nearest_date(ref: date, options: list[date], direction: int = 0) -> date | N
 def closest_month(ref: date, month: int, direction: int = 0) -> tuple[int, int]:
     """The month nearest to ``ref``; with a direction, the nearest on or before (-1) or on or
     after (+1) the reference's month: a tense says which side a month named without a year
-    lies on ("began in February" said in December is the February past)."""
+    lies on ("began in February" said in December is the February past), unless the month is
+    next to the reference's."""
     here = ref.year * 12 + ref.month
     options = [(y, month) for y in (ref.year - 1, ref.year, ref.year + 1)]
+    if any(abs(y * 12 + mo - here) <= 1 for y, mo in options):
+        direction = 0  # the month just before or after: a tense cannot move it a year away
     if direction:
         options = [ym for ym in options if (ym[0] * 12 + ym[1] - here) * direction >= 0]
     return min(options,
