@@ -932,3 +932,17 @@ def test_the_month_right_after_the_reference_against_a_past_tense() -> None:
     ref = date(1989, 10, 30)
     assert one("Dealers placed orders for November delivery.", ref)[2] == "1989-11"
     assert one("Talks began in February.", date(1998, 12, 3))[2] == "1998-02"
+
+
+def test_a_reporting_verb_bounds_the_clause_it_reports() -> None:
+    monday = date(1989, 10, 30)
+    text = ("The firm, which already holds a stake, said that at the close of business "
+            "Thursday, 5,000 shares had been tendered.")
+    assert one(text, monday)[2] == "1989-10-26"
+
+
+def test_an_earliest_time_is_ahead() -> None:
+    monday = date(2000, 4, 3)
+    assert one("The group might come to the U.S. as soon as Tuesday.", monday)[2] == \
+        "2000-04-04"
+    assert one("He could arrive as early as Friday, aides said.", monday)[2] == "2000-04-07"

@@ -86,7 +86,8 @@ PASSIVE_AUX = frozenset("is are be being".split())
 #: Monday"); further away it is a state ("the notes are convertible at ... Thursday's price").
 NEAR_PRESENT = frozenset("is are am".split())
 #: Verbs of reporting: their tense is the report's, which dates only the words next to them
-#: ("said Friday"), not the clause reported ("said the vote would be in May").
+#: ("said Friday"), not the clause reported ("said the vote would be in May"); the words
+#: before them are their subject's.
 REPORTING = frozenset("said says told tells announced reported added stated noted".split())
 #: Verbs of intention: a clause they govern with "to" or "for" is ahead of them ("planned to
 #: leave on Thursday", "agreed to meet Friday", "scheduled for May"), whatever their own
@@ -166,6 +167,8 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
     prep = preposition(words)
     if prep in SINCE:
         return -1
+    if [w.casefold() for w in words[-3:]] in (["as", "soon", "as"], ["as", "early", "as"]):
+        return 1  # the earliest time of what is still to come
     if prep in UNTIL:  # a pluperfect still places it behind: "Until Thursday, they had not"
         clause = words + [m.group() for m in _WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80))]
         return -1 if "had" in (w.casefold() for w in clause) else 0
@@ -176,7 +179,7 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
                 (word in PROSPECTIVE or word == "due"):
             return -1 if _pluperfect(words, i) else 1
         if distance > 2 and word in REPORTING:
-            continue
+            break  # the words before it are its subject's, not the clause it reports
         if word in NEAR_PRESENT:
             if distance <= 2:
                 return 1
