@@ -946,3 +946,13 @@ def test_an_earliest_time_is_ahead() -> None:
     assert one("The group might come to the U.S. as soon as Tuesday.", monday)[2] == \
         "2000-04-04"
     assert one("He could arrive as early as Friday, aides said.", monday)[2] == "2000-04-07"
+
+
+def test_a_present_tense_right_before_a_day_schedules_it() -> None:
+    friday = date(1998, 5, 1)
+    assert tagged("The two leaders meet separately Monday with the envoy.", friday)[0][2] == \
+        "1998-05-04"
+    assert tagged("The leaders met separately Monday with the envoy.", friday)[0][2] == \
+        "1998-04-27"
+    assert tagged("The move follows Tuesday's vote by the board.", friday)[0][2] == \
+        "1998-04-28"

@@ -164,6 +164,7 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
     lo = _clause_start(ctx, start, 120)
     found = list(_WORD.finditer(ctx.text, lo, start))
     words = [m.group() for m in found]
+    possessive = ctx.text.startswith(("'s", "’s"), end)  # "Friday's close" names its event
     prep = preposition(words)
     if prep in SINCE:
         return -1
@@ -180,7 +181,8 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
             return -1 if _pluperfect(words, i) else 1
         if distance > 2 and word in REPORTING:
             break  # the words before it are its subject's, not the clause it reports
-        if word in NEAR_PRESENT:
+        if word in NEAR_PRESENT or (distance <= 2 and not possessive
+                                    and _present(ctx, found[i])):
             if distance <= 2:
                 return 1
             continue
@@ -193,7 +195,7 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
             continue
         if t:
             return t
-    if ctx.text.startswith(("'s", "’s"), end):
+    if possessive:
         return 0
     after = list(_WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80)))
     for j, m in enumerate(after):
@@ -201,6 +203,17 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
         if t:
             return t
     return 0
+
+
+def _present(ctx: Ctx, m: re.Match[str]) -> bool:
+    """A verb in the present tense (by its tag), which right before a day schedules it ("the
+    leaders meet Monday"); not an auxiliary or a verb of reporting."""
+    if ctx.tags is None or ctx.tags.get(m.start()) not in ("VBP", "VBZ"):
+        return False
+    return m.group().casefold() not in REPORTING and m.group().casefold() not in AUXILIARIES
+
+
+AUXILIARIES = frozenset("has have do does 's".split())
 
 
 def preposition(words: list[str]) -> str:
