@@ -956,3 +956,17 @@ def test_a_present_tense_right_before_a_day_schedules_it() -> None:
         "1998-04-27"
     assert tagged("The move follows Tuesday's vote by the board.", friday)[0][2] == \
         "1998-04-28"
+
+
+def test_decades_said_in_words_and_years_before_or_after() -> None:
+    ref = date(1998, 3, 3)
+    assert one("Membership fell through the nineties.", ref)[:3:2] == ("the nineties", "199")
+    assert one("The post-1975 economy grew.", ref)[:4:2] == ("post-1975", "1975")
+    assert one("The post-1975 economy grew.", ref)[3] == "AFTER"
+    assert one("Its pre-1990 debts were paid.", ref)[3] == "BEFORE"
+
+
+def test_the_previous_day_of_the_week_is_before_the_one_told() -> None:
+    monday = date(1989, 10, 30)
+    text = "Shares fell on Friday, down 4% from the previous Friday."
+    assert tags(text, monday)[1][:3:2] == ("the previous Friday", "1989-10-20")

@@ -149,9 +149,11 @@ def h_year(m: re.Match[str], ctx: Ctx) -> Cand | None:
     s = m.start()
     prev_char = ctx.text[s - 1] if s > ctx.lo else ""
     raw_prev = prev_token(ctx, s)
+    edge = next((k for k in ("post-", "pre-") if raw_prev.endswith(k)), None)
     if prev_char in "-–":
         before = ctx.text[max(ctx.lo, s - 6) : s]
-        if not (re.search(r"(?:1[0-9]|20)[0-9]{2}[-–]\Z", before) or raw_prev.endswith("mid-")):
+        if not (re.search(r"(?:1[0-9]|20)[0-9]{2}[-–]\Z", before) or raw_prev.endswith("mid-")
+                or edge):
             return None
     prev = prev_word(ctx, s)
     if prev in ID_WORDS or raw_prev.endswith(("$", "€", "£", "#")):
@@ -164,6 +166,9 @@ def h_year(m: re.Match[str], ctx: Ctx) -> Cand | None:
     after = ctx.text[m.end() : min(ctx.hi, m.end() + 3)]
     if re.match(r"\s*[x×]\s*[0-9]", after):
         return None
+    if edge:  # "the post-1959 politics": after that year
+        return candidate(m, "DATE", f"{y:04d}", "AFTER" if edge == "post-" else "BEFORE",
+                         start=s - len(edge))
     return candidate(m, "DATE", f"{y:04d}")
 
 

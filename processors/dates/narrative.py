@@ -9,6 +9,7 @@ from datetime import date
 
 from .context import Cand, Ctx, norm_key
 from .values import add_months, candidate, shift_days, year_month
+from .vocabulary import WEEKDAYS
 
 #: (unit, step) of an anaphoric mention: its value waits for the date it refers to.
 STEPS = {"that": 0, "that same": 0, "the same": 0, "the following": 1, "the next": 1,
@@ -23,6 +24,10 @@ _QUARTER = re.compile(r"([0-9]{4})-Q([1-4])\Z")
 def h_anaphor(m: re.Match[str], ctx: Ctx) -> Cand | None:
     det = norm_key(m["det"])
     unit = norm_key(m["u"])
+    if unit in WEEKDAYS:  # "the previous Friday": the one before the Friday just told
+        if STEPS[det] == 0:
+            return None
+        unit = f"weekday {WEEKDAYS[unit]}"
     if det == "the next" and unit != "day":
         return None  # "over the next year" is a span ahead of the reference
     if det in ("the same", "that same") and unit == "quarter":
@@ -51,6 +56,14 @@ def _step(unit: str, step: int, d: Cand) -> str | None:
     day = _DAY.match(d.value)
     if not day:
         return None
+    if unit.startswith("weekday"):
+        told = date(int(day[1]), int(day[2]), int(day[3]))
+        wd = int(unit.split()[1])
+        if step > 0:
+            moved = shift_days(told, (wd - told.isoweekday()) % 7 or 7)
+        else:
+            moved = shift_days(told, -((told.isoweekday() - wd) % 7 or 7))
+        return moved.isoformat() if moved else None
     moved = shift_days(date(int(day[1]), int(day[2]), int(day[3])), step)
     return moved.isoformat() if moved else None
 

@@ -52,7 +52,7 @@ from .relative import (
     h_period_edge,
     h_relative,
 )
-from .spoken import h_spoken_year
+from .spoken import h_spoken_decade, h_spoken_year
 
 UNIT_STEM = r"(?:sec|min|hour|hr|day|week|fortnight|month|year|yr|decade|centur|millenni)[a-z]*"
 ORD_END = r"(?:st|nd|rd|th)"
@@ -94,7 +94,8 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
         h_period_edge: r"(?:beginning|start|middle|end|close)\s+of\s+the\s",
         h_oclock: r"o['’]clock",
         h_anaphor: r"(?:that|same|following|next|previous|preceding|prior)\s+"
-                   r"(?:year|month|quarter|day)",
+                   r"(?:year|month|quarter|[a-z]*day)",
+        h_spoken_decade: r"the\s+(?:[a-z]+[-\s]+)?[a-z]+ties",
         h_spoken_year: r"(?:seventeen|eighteen|nineteen|twenty)[-\s]+[a-z]|two\s+thousand",
         h_month_rel_year: r"(?:last|this|next)\s+year",
         h_named_time: r"noon|midday|midnight",

@@ -63,7 +63,7 @@ from .relative import (
     h_period_edge,
     h_relative,
 )
-from .spoken import SPOKEN_YEAR, h_spoken_year
+from .spoken import SPOKEN_YEAR, h_spoken_decade, h_spoken_year
 
 RULES: list[tuple[re.Pattern[str], Handler]] = [
     (
@@ -112,6 +112,11 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
         ),
         h_spoken_year,
     ),
+    (
+        rx(r"\bthe\s+(?:(?P<cent>eighteen|nineteen|twenty)[-\s]+)?(?P<dec>twenties|thirties"
+           r"|forties|fifties|sixties|seventies|eighties|nineties)\b"),
+        h_spoken_decade,
+    ),
     (rx(rf"\b{MONTH_G}\s+(?P<rel>last|this|next)\s+year\b"), h_month_rel_year),
     (
         rx(
@@ -143,7 +148,8 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (
         rx(
             r"\b(?:(?:later|earlier)\s+(?:in\s+)?)?(?P<det>that(?:\s+same)?|the\s+same|the\s+"
-            r"(?:following|next|previous|preceding|prior))\s+(?P<u>year|month|quarter|day)\b"
+            r"(?:following|next|previous|preceding|prior))\s+(?P<u>year|month|quarter|day"
+            rf"|{WEEKDAY_FULL})\b"
             r"(?!-)"
         ),
         h_anaphor,

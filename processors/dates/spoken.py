@@ -1,6 +1,6 @@
-"""Years said in words, as transcripts of broadcasts write them: "nineteen ninety-six",
-"January nineteen ninety-seven", "the winter of nineteen ninety-four", "the year two
-thousand"."""
+"""Years and decades said in words, as transcripts of broadcasts write them: "nineteen
+ninety-six", "January nineteen ninety-seven", "the winter of nineteen ninety-four", "the year
+two thousand", "the nineties"."""
 
 from __future__ import annotations
 
@@ -54,3 +54,19 @@ def h_spoken_year(m: re.Match[str], ctx: Ctx) -> Cand | None:
     if m["s"]:
         return candidate(m, "DATE", f"{year:04d}-{SEASONS[norm_key(m['s'])]}")
     return candidate(m, "DATE", f"{year:04d}")
+
+
+DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
+                "seventies": 7, "eighties": 8, "nineties": 9}  # fmt: skip
+
+
+def h_spoken_decade(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "the nineties", "the nineteen-sixties": the latest such decade not after the
+    reference (or of the century said)."""
+    tens = DECADE_WORDS[norm_key(m["dec"])]
+    if m["cent"]:
+        cent = ONES.get(norm_key(m["cent"])) or 20
+    else:
+        limit = ctx.ref.year if ctx.ref else 1999
+        cent = limit // 100 if (limit // 100) * 100 + tens * 10 <= limit else limit // 100 - 1
+    return candidate(m, "DATE", f"{cent * 10 + tens:03d}")
