@@ -970,3 +970,9 @@ def test_the_previous_day_of_the_week_is_before_the_one_told() -> None:
     monday = date(1989, 10, 30)
     text = "Shares fell on Friday, down 4% from the previous Friday."
     assert tags(text, monday)[1][:3:2] == ("the previous Friday", "1989-10-20")
+
+
+def test_an_abbreviation_does_not_end_the_clause_after_a_date() -> None:
+    ref = date(1998, 10, 25)
+    text = "In January, a week after the Smith vs. Jones ruling, a bomb killed a guard."
+    assert tags(text, ref)[0][2] == "1998-01"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .context import Ctx, rx
 from .vocabulary import ABBREVS, COUNT_NOUNS, MONTHS
@@ -45,18 +46,25 @@ def counts_things(ctx: Ctx, pos: int) -> bool:
 CLAUSE_END = re.compile(r"[;!?\n]|\.(?=\s)")
 
 
-def future_cue(ctx: Ctx, pos: int) -> bool:
-    """Does the clause before ``pos`` speak of the future ("will meet on Friday")?"""
-    window = ctx.text[max(ctx.lo, pos - 80) : pos]
-    cut = 0
-    for m in CLAUSE_END.finditer(window):
+def clause_ends(text: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """The ends of clauses between ``lo`` and ``hi``: not the dot of an abbreviation ("vs.",
+    "Sept.") or of an initial."""
+    for m in CLAUSE_END.finditer(text, lo, hi):
         if m.group() == ".":
-            w = PREV_TOKEN.search(window, 0, m.start())
+            w = PREV_TOKEN.search(text, max(lo, m.start() - 20), m.start())
             word = w.group(1).casefold() if w else ""
             if word in ABBREVS or (len(word) == 1 and word.isalpha()):
                 continue
+        yield m
+
+
+def future_cue(ctx: Ctx, pos: int) -> bool:
+    """Does the clause before ``pos`` speak of the future ("will meet on Friday")?"""
+    lo = max(ctx.lo, pos - 80)
+    cut = lo
+    for m in clause_ends(ctx.text, lo, pos):
         cut = m.end()
-    return FUTURE_CUE.search(window, cut) is not None
+    return FUTURE_CUE.search(ctx.text, cut, pos) is not None
 
 
 #: Words that put a clause in the future, or in a present that speaks of a schedule or a
@@ -104,22 +112,21 @@ _NOT_PAST_ED = frozenset("need needed speed feed seed breed bed red shed hundred
 _WORD = re.compile(r"[A-Za-z'’]+")
 
 
+#: How far after a mention its clause may find the verb that gives its tense, when nothing
+#: before it does ("In January, a week after the ruling, a bomb killed a guard").
+AFTER_REACH = 160
+
+
 def _clause_start(ctx: Ctx, pos: int, reach: int) -> int:
-    window_lo = max(ctx.lo, pos - reach)
-    cut = window_lo
-    for m in CLAUSE_END.finditer(ctx.text, window_lo, pos):
-        if m.group() == ".":
-            w = PREV_TOKEN.search(ctx.text, max(window_lo, m.start() - 20), m.start())
-            word = w.group(1).casefold() if w else ""
-            if word in ABBREVS or (len(word) == 1 and word.isalpha()):
-                continue
+    cut = max(ctx.lo, pos - reach)
+    for m in clause_ends(ctx.text, cut, pos):
         cut = m.end()
     return cut
 
 
 def _clause_end(ctx: Ctx, pos: int, reach: int) -> int:
-    m = CLAUSE_END.search(ctx.text, pos, min(ctx.hi, pos + reach))
-    return m.start() if m else min(ctx.hi, pos + reach)
+    hi = min(ctx.hi, pos + reach)
+    return next((m.start() for m in clause_ends(ctx.text, pos, hi)), hi)
 
 
 def _tense_of(ctx: Ctx, m: re.Match[str], after: str = "") -> int:
@@ -197,7 +204,7 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
             return t
     if possessive:
         return 0
-    after = list(_WORD.finditer(ctx.text, end, _clause_end(ctx, end, 80)))
+    after = list(_WORD.finditer(ctx.text, end, _clause_end(ctx, end, AFTER_REACH)))
     for j, m in enumerate(after):
         t = _tense_of(ctx, m, after[j + 1].group() if j + 1 < len(after) else "")
         if t:
