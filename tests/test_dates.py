@@ -976,3 +976,11 @@ def test_an_abbreviation_does_not_end_the_clause_after_a_date() -> None:
     ref = date(1998, 10, 25)
     text = "In January, a week after the Smith vs. Jones ruling, a bomb killed a guard."
     assert tags(text, ref)[0][2] == "1998-01"
+
+
+def test_a_year_ago_adjective_before_a_period_is_one_expression() -> None:
+    ref = date(1989, 10, 30)
+    assert one("In the year-ago third quarter, it earned $22 million.", ref)[:3] == \
+        ("the year-ago third quarter", "DATE", "1988-Q3")
+    assert one("Net for the year-earlier nine months included a gain.", ref)[:3] == \
+        ("the year-earlier nine months", "DURATION", "P9M")

@@ -117,17 +117,27 @@ def year_periods(ctx: Ctx, mentions: list[Cand]) -> None:
 
 def join_period_and_shift(ctx: Ctx, mentions: list[Cand]) -> list[Cand]:
     """ "the quarter a year ago": a period right before a shift of a year is one expression,
-    that period a year away."""
+    that period a year away; so is "the year-ago third quarter", and "the year-earlier nine
+    months" is the span of the period it names."""
     out: list[Cand] = []
     for c in mentions:
         prev = out[-1] if out else None
-        if (prev is not None and _is_period(prev) and c.years in (-1, 1) and c.mod is None
-                and ctx.text[c.start:c.end].casefold().startswith("a year")
-                and not ctx.text[prev.end:c.start].strip()):
+        if prev is None or ctx.text[prev.end:c.start].strip() or c.mod is not None:
+            out.append(c)
+            continue
+        if (_is_period(prev) and c.years in (-1, 1)
+                and ctx.text[c.start:c.end].casefold().startswith("a year")):
             period = _PERIOD.match(prev.value)
             assert period is not None
             prev.value = f"{int(period[1]) + c.years:04d}{period[2]}"
             prev.end = c.end
+            continue
+        if prev.years == -1 and "year-" in ctx.text[prev.start:prev.end].casefold() and (
+                _is_period(c) or _SPAN_OF_MONTHS.match(c.value) and c.type == "DURATION"):
+            period = _PERIOD.match(c.value)
+            c.value = f"{int(period[1]) - 1:04d}{period[2]}" if period else c.value
+            c.start = prev.start
+            out[-1] = c
             continue
         out.append(c)
     return out
