@@ -24,9 +24,10 @@ def _serve_farm(options: dict[str, Any], ready: Any, commands: Any) -> None:
     with FeedFarm(**options) as farm:
         ready.put(farm.base_url)
         while (command := commands.get()) != "stop":
+            release = command.pop("release", False)
             for name, value in command.items():
                 setattr(farm, name, value)
-            if "rate" in command:
+            if release:
                 farm.release()
 
 
@@ -55,10 +56,14 @@ class FarmProcess:
             self.proc.kill()
 
     def set(self, **values: Any) -> None:
-        """Set attributes of the farm (``items``, ``rate``); a rate starts its clock now."""
+        """Set attributes of the farm (``items``, ``rate``)."""
         self.commands.put(values)
         self.items = values.get("items", self.items)
         self.rate = values.get("rate", self.rate)
+
+    def release(self) -> None:
+        """With a rate: start publishing now (nothing is listed before)."""
+        self.commands.put({"release": True})
 
     @property
     def feed_urls(self) -> list[str]:
@@ -130,6 +135,14 @@ def tree_cpu_seconds(root: int) -> float:
         total += cpu.get(pid, 0)
         todo.extend(children.get(pid, []))
     return total / ticks
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds every process of the machine used so far (busy time in /proc/stat)."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (
+            int(x) for x in f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 class RssSampler:

@@ -63,6 +63,7 @@ def consumer_config(settings: Settings, bootstrap: str, group_id: str | None) ->
         auto_offset_reset="earliest",
         isolation_level="read_committed" if settings.kafka_transactional_id else "read_uncommitted",
         max_partition_fetch_bytes=settings.kafka_max_message_bytes,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         fetch_max_bytes=max(settings.kafka_max_message_bytes, 52_428_800),
     )
     if group_id is not None:

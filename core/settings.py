@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     kafka_rebalance_timeout_ms: int = 30_000
     kafka_max_poll_interval_ms: int = 300_000
     kafka_max_message_bytes: int = 4 * 1024 * 1024
+    kafka_fetch_max_wait_ms: int = Field(
+        100, ge=1, description="Longest a fetch waits for new records: each stage hop's worst "
+        "latency on brokers that answer at the deadline (Kafka's default is 500)")
 
     # --- topics ---------------------------------------------------------------------------
     topic_prefix: str = "news"

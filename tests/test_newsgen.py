@@ -103,3 +103,11 @@ def test_with_a_rate_the_farm_publishes_over_time_and_feeds_list_the_newest() ->
         farm.release(at=time.time() - 1000)
         assert farm.released() == 12, "no more than items per feed"
         assert farm.listed(1) == range(3, 6)
+
+
+def test_listing_a_feed_makes_headlines_not_articles() -> None:
+    with FeedFarm(feeds=1, items=20) as farm:
+        feed = feedparser.parse(httpx.get(farm.feed_urls[0]).content)
+        assert len(feed.entries) == 20
+        assert farm._article.cache_info().currsize == 0, "no article text made for a feed"
+        assert feed.entries[-1].title == farm.article(0, 0).title

@@ -79,6 +79,7 @@ def test_idempotence_transactions_sasl_and_tls_reach_the_clients() -> None:
     consumer = consumer_config(settings, settings.kafka_bootstrap, "newsflow.fetch")
     assert consumer["isolation_level"] == "read_committed"
     assert consumer["enable_auto_commit"] is False
+    assert consumer["fetch_max_wait_ms"] == 100, "a hop between stages waits at most this"
     assert "s3cret" not in repr(settings), "secrets are not shown"
 
 

@@ -27,15 +27,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from newsflow.demo.newsgen import PAGE_KB, WORDS, GeneratedArticle, generate
+from newsflow.demo.newsgen import PAGE_KB, WORDS, FeedItem, GeneratedArticle, feed_item, generate
 
 
-def feed_xml(base: str, feed: int, items: range,
-             article: Callable[[int, int], GeneratedArticle]) -> str:
+def feed_xml(base: str, feed: int, items: range, item: Callable[[int, int], FeedItem]) -> str:
     """An RSS 2.0 feed listing ``items`` of ``feed``, newest first."""
     entries = []
-    for item in reversed(items):
-        a = article(feed, item)
+    for index in reversed(items):
+        a = item(feed, index)
         entries.append(
             f"<item><title>{escape(a.title)}</title><link>{a.url}</link><guid>{a.url}</guid>"
             f"<pubDate>{format_datetime(a.published)}</pubDate>"
@@ -69,6 +68,7 @@ class FeedFarm:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._article = functools.lru_cache(maxsize=128)(self._generate)
+        self._item = functools.lru_cache(maxsize=4096)(self._feed_item)
 
     @property
     def base_url(self) -> str:
@@ -82,6 +82,9 @@ class FeedFarm:
 
     def _generate(self, feed: int, item: int) -> GeneratedArticle:
         return generate(feed, item, base_url=self.base_url, words=self.words, page_kb=self.page_kb)
+
+    def _feed_item(self, feed: int, item: int) -> FeedItem:
+        return feed_item(feed, item, base_url=self.base_url)
 
     def release(self, at: float | None = None) -> None:
         """Start publishing ``rate`` articles a second (from ``at``, a ``time.time()``)."""
@@ -151,7 +154,7 @@ class FeedFarm:
                 feed = int(parts[1].removesuffix(".xml"))
                 if 0 <= feed < self.feeds:
                     return 200, "application/rss+xml; charset=utf-8", feed_xml(
-                        self.base_url, feed, self.listed(feed, query), self.article)
+                        self.base_url, feed, self.listed(feed, query), self._item)
             if parts[0] == "a" and len(parts) == 3:
                 feed, item = int(parts[1]), int(parts[2].removesuffix(".html"))
                 if (feed, item) not in self.gone:

@@ -257,7 +257,7 @@ class GeneratedArticle:
 
     @property
     def url_path(self) -> str:
-        return f"/a/{self.seed}/{self.index}.html"
+        return article_path(self.seed, self.index)
 
     @property
     def url(self) -> str:
@@ -286,6 +286,30 @@ def generate(seed: int, index: int, *, base_url: str = "", published: datetime |
         summary=story.summary, published=when, section=story.section,
         authors=tuple(story.authors), text="\n\n".join(paras), page_kb=r.randint(*page_kb),
     )
+
+
+def article_path(seed: int, index: int) -> str:
+    return f"/a/{seed}/{index}.html"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """What a feed lists for one article."""
+
+    url: str
+    title: str
+    summary: str
+    published: datetime
+
+
+def feed_item(seed: int, index: int, *, base_url: str = "",
+              published: datetime | None = None) -> FeedItem:
+    """The feed item of :func:`generate`'s article, without making its text: a feed that lists
+    twenty articles costs twenty headlines, not twenty articles."""
+    when = published or published_at(seed, index)
+    story = Story(rng_for("story", seed, index), when)
+    return FeedItem(f"{base_url.rstrip('/')}{article_path(seed, index)}", story.title,
+                    story.summary, when)
 
 
 def headline(r: random.Random, published: datetime) -> tuple[str, str]:
