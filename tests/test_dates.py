@@ -984,3 +984,12 @@ def test_a_year_ago_adjective_before_a_period_is_one_expression() -> None:
         ("the year-ago third quarter", "DATE", "1988-Q3")
     assert one("Net for the year-earlier nine months included a gain.", ref)[:3] == \
         ("the year-earlier nine months", "DURATION", "P9M")
+
+
+def test_the_season_is_the_one_its_tense_says() -> None:
+    ref = date(1989, 10, 26)
+    assert one("Orders rose from the low levels of the early summer.", ref)[:4:2] == \
+        ("the early summer", "1989-SU")
+    assert one("Demand stayed strong well into the summer.", ref)[2] == "1989-SU"
+    assert one("The plant will reopen in the spring.", ref)[2] == "1990-SP"
+    assert tags("The fall of the Wall changed Europe.", ref) == []

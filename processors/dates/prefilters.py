@@ -51,6 +51,7 @@ from .relative import (
     h_in_future,
     h_period_edge,
     h_relative,
+    h_the_season,
 )
 from .spoken import h_spoken_decade, h_spoken_year
 
@@ -91,6 +92,7 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
                       r"|fortnightly|per\s+(?:annum|day|week|month|year)",
         h_weekends: r"on\sweekends",
         h_the_weekend: r"the\s+weekend",
+        h_the_season: r"spring|summer|winter",
         h_period_edge: r"(?:beginning|start|middle|end|close)\s+of\s+the\s",
         h_oclock: r"o['’]clock",
         h_anaphor: r"(?:that|same|following|next|previous|preceding|prior)\s+"

@@ -4,7 +4,7 @@ words (yesterday, now)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from .context import Cand, Ctx, norm_key, rx
 from .text import (
@@ -198,21 +198,7 @@ def h_relative(m: re.Match[str], ctx: Ctx) -> Cand | None:
     elif u == "century":
         value = f"{ref.year // 100 + sign:02d}"
     elif u in SEASONS:
-        code = SEASON_ORDER.index(SEASONS[u])
-        cur = season_index(ref)
-        if sign == 0:
-            y = ref.year - 1 if code == 3 and ref.month <= 2 else ref.year
-            value = season_value(y * 4 + code)
-        elif sign < 0:
-            n = cur - 1
-            while n % 4 != code:
-                n -= 1
-            value = season_value(n)
-        else:
-            n = cur + 1
-            while n % 4 != code:
-                n += 1
-            value = season_value(n)
+        value = relative_season(ref, SEASON_ORDER.index(SEASONS[u]), sign)
     elif u in WEEKDAYS:
         how = "last" if sign < 0 else "next" if sign > 0 else "this"
         d = weekday_date(ref, WEEKDAYS[u], how)
@@ -229,6 +215,36 @@ def h_relative(m: re.Match[str], ctx: Ctx) -> Cand | None:
     else:
         return None
     return candidate(m, "DATE", value)
+
+
+def relative_season(ref: date, code: int, sign: int) -> str | None:
+    """This (0), the last (-1) or the next (+1) season ``code`` (0 spring .. 3 winter)."""
+    cur = season_index(ref)
+    if sign == 0:
+        y = ref.year - 1 if code == 3 and ref.month <= 2 else ref.year
+        return season_value(y * 4 + code)
+    n = cur + sign
+    while n % 4 != code:
+        n += sign
+    return season_value(n)
+
+
+def h_the_season(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "the summer", "in the spring": the season now, else the last one, or the next one in
+    a clause about what is ahead."""
+    the = THE_SEASON.search(ctx.text, max(ctx.lo, m.start() - 24), m.start())
+    if ctx.ref is None or the is None:
+        return None
+    code = SEASON_ORDER.index(SEASONS[norm_key(m["s"])])
+    if season_index(ctx.ref) % 4 == code:
+        sign = 0
+    else:
+        sign = 1 if tense(ctx, m.start(), m.end()) > 0 or future_cue(ctx, m.start()) else -1
+    start = m.start() if the["edge"] else the.start()  # "the early" is the modifier's
+    return candidate(m, "DATE", relative_season(ctx.ref, code, sign), start=start)
+
+
+THE_SEASON = rx(r"\bthe\s+(?P<edge>(?:very\s+)?(?:early|late|mid)(?:\s*-\s*|\s+))?\Z")
 
 
 def h_period_edge(m: re.Match[str], ctx: Ctx) -> Cand | None:

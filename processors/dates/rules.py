@@ -62,6 +62,7 @@ from .relative import (
     h_in_future,
     h_period_edge,
     h_relative,
+    h_the_season,
 )
 from .spoken import SPOKEN_YEAR, h_spoken_decade, h_spoken_year
 
@@ -252,6 +253,7 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
         ),
         h_relative,
     ),
+    (rx(r"\b(?P<s>spring|summer|winter)\b(?!['’-])"), h_the_season),
     (
         rx(
             r"\bthe\s+(?:very\s+)?(?P<k>beginning|start|middle|end|close)\s+of\s+the\s+"
