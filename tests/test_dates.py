@@ -956,6 +956,9 @@ def test_a_present_tense_right_before_a_day_schedules_it() -> None:
         "1998-04-27"
     assert tagged("The move follows Tuesday's vote by the board.", friday)[0][2] == \
         "1998-04-28"
+    assert tagged("Voters go to the polls on Sunday.", friday)[0][2] == "1998-05-03"
+    assert tagged("She estimates her flats, worth $1 million in October, lost half.",
+                  friday)[0][2] == "1997-10"
 
 
 def test_decades_said_in_words_and_years_before_or_after() -> None:

@@ -188,11 +188,14 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
             return -1 if _pluperfect(words, i) else 1
         if distance > 2 and word in REPORTING:
             break  # the words before it are its subject's, not the clause it reports
-        if word in NEAR_PRESENT or (distance <= 2 and not possessive
-                                    and _present(ctx, found[i])):
+        if word in NEAR_PRESENT:
             if distance <= 2:
                 return 1
             continue
+        if not possessive and _present(ctx, found[i]) and \
+                "," not in ctx.text[found[i].end():start]:
+            return 1  # "voters go to the polls on Sunday": a schedule, not "she estimates
+            # her flats, worth $1 million in October, ..."
         t = _tense_of(ctx, found[i], words[i + 1] if i + 1 < len(words) else "")
         if t < 0 and i and words[i - 1].casefold() in PASSIVE_AUX:
             # a participle: "is heard in May" is ahead; in "could be located", "to be
@@ -213,8 +216,8 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
 
 
 def _present(ctx: Ctx, m: re.Match[str]) -> bool:
-    """A verb in the present tense (by its tag), which right before a day schedules it ("the
-    leaders meet Monday"); not an auxiliary or a verb of reporting."""
+    """A verb in the present tense (by its tag), which schedules the day its clause names
+    ("the leaders meet Monday"); not an auxiliary or a verb of reporting."""
     if ctx.tags is None or ctx.tags.get(m.start()) not in ("VBP", "VBZ"):
         return False
     return m.group().casefold() not in REPORTING and m.group().casefold() not in AUXILIARIES
