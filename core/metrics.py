@@ -160,6 +160,11 @@ STAGE_READY = Gauge(
     ["stage"],
     registry=REGISTRY,
 )
+BROKER_UP = Gauge(
+    "newsflow_broker_up",
+    "1 while the broker answers this process's metadata probe in time, else 0",
+    registry=REGISTRY,
+)
 BUILD_INFO = Gauge(
     "newsflow_build_info", "Version of the running newsflow", ["version"], registry=REGISTRY
 )

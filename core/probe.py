@@ -3,7 +3,8 @@
 A stage that has nothing to write does not notice an outage (a fetch that returns
 nothing looks like an idle topic), so the process asks the broker itself. An
 answer later than ``broker_probe_timeout_s`` counts as an outage; the first answer
-after one ends it. Both changes are logged once.
+after one ends it. Both changes are logged once, and ``newsflow_broker_up`` says
+which holds.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import TracebackType
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
+from . import metrics
 from .kafka import KafkaFactory
 
 log = logging.getLogger(__name__)
@@ -68,8 +70,10 @@ class BrokerProbe:
                 log.warning("the broker does not answer; not ready until it does",
                             extra={"error": error, "timeout_s": self.timeout_s})
             self.ok, self.error = False, error
+            metrics.BROKER_UP.set(0)
             return False
         if not self.ok:
             log.warning("the broker answers again", extra={"after_error": self.error})
         self.ok, self.error = True, None
+        metrics.BROKER_UP.set(1)
         return True

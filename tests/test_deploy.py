@@ -275,6 +275,14 @@ def test_alert_expressions_behave(promtool: str, tmp_path: Path) -> None:
             "30m",
             [('{stage="fetch"}', 5000)],
         ),
+        # The broker stops answering one process's probe.
+        _expr_case(
+            "NewsflowBrokerUnreachable",
+            [{"series": 'newsflow_broker_up{job="newsflow", instance="a:9464"}',
+              "values": "1 1 0x10"}],
+            "5m",
+            [('{instance="a:9464"}', 0)],
+        ),
         # A target that stopped answering: no alert before the `for` period.
         {
             "interval": "1m",

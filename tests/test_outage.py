@@ -22,6 +22,7 @@ import pytest
 
 from newsflow.core.broker import EmbeddedBroker, free_port
 from newsflow.core.kafka import KafkaFactory
+from newsflow.core.metrics import REGISTRY
 from newsflow.core.probe import BrokerProbe
 from newsflow.core.settings import Settings
 from newsflow.core.topics import Topics
@@ -148,21 +149,28 @@ async def _until(condition: Callable[[], bool], timeout_s: float) -> bool:
     return condition()
 
 
+def _broker_up() -> float | None:
+    return REGISTRY.get_sample_value("newsflow_broker_up")
+
+
 async def test_the_probe_says_when_the_broker_stops_answering_and_when_it_is_back(
     own_broker: EmbeddedBroker,
 ) -> None:
     settings = Settings(kafka_bootstrap=own_broker.bootstrap, broker_probe_interval_s=0.2,
                         broker_probe_timeout_s=1.0)
     async with BrokerProbe(KafkaFactory(settings, own_broker.bootstrap)) as probe:
-        assert await _until(lambda: probe.ok, 10)
+        assert await _until(lambda: _broker_up() == 1, 10), "the first answer is shown"
+        assert probe.ok
         own_broker.pause()
         try:
             assert await _until(lambda: not probe.ok, 20), "an outage is noticed"
             assert probe.error
+            assert _broker_up() == 0, "operators see it too"
         finally:
             own_broker.resume()
         assert await _until(lambda: probe.ok, 30), "and so is its end"
         assert probe.error is None
+        assert _broker_up() == 1
 
 
 async def test_an_idle_stage_is_not_ready_while_the_broker_is_gone(own_broker: EmbeddedBroker) -> None:
