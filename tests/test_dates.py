@@ -996,3 +996,8 @@ def test_the_season_is_the_one_its_tense_says() -> None:
     assert one("Demand stayed strong well into the summer.", ref)[2] == "1989-SU"
     assert one("The plant will reopen in the spring.", ref)[2] == "1990-SP"
     assert tags("The fall of the Wall changed Europe.", ref) == []
+
+
+def test_or_so_before_ago_makes_it_approximate() -> None:
+    assert one("The ship sank a week or so ago.", date(1991, 2, 25))[:4] == \
+        ("a week or so ago", "DATE", "1991-W08", "APPROX")

@@ -79,7 +79,7 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
         h_decade: r"[0-9]0['’]?s",
         h_year_phrase: rf"the\s+year\s+{YEAR_DIGITS}",
         h_the_year: r"year",
-        h_ago: rf"{UNIT_STEM}\s+(?:ago|from\s+now|hence|earlier|before)",
+        h_ago: rf"{UNIT_STEM}\s+(?:or\s+so\s+)?(?:ago|from\s+now|hence|earlier|before)",
         h_in_future: r"in\s",
         h_span_duration: r"past|last|next|coming|previous|first|final|following|preceding"
                          r"|remaining|ensuing",

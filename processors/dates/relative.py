@@ -53,6 +53,8 @@ def h_ago(m: re.Match[str], ctx: Ctx) -> Cand | None:
         return None  # "years earlier" without a number is a vague narrative step
     dmod = DUR_MODS.get(norm_key(m["mod"])) if m["mod"] else None
     mod = (FUTURE_MODS if future else AGO_MODS).get(dmod) if dmod else None
+    if m["orso"] and mod is None:
+        mod = "APPROX"  # "a week or so ago"
     if m["qty"] is None:
         if unit_word not in PLURAL_UNITS:
             return None

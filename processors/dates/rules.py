@@ -193,7 +193,7 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     ),
     (
         rx(
-            rf"{NOQ}{MODPRE}(?:{QTY}(?P<half>\s+and\s+a\s+half)?\s+)?{UNIT}\s+"
+            rf"{NOQ}{MODPRE}(?:{QTY}(?P<half>\s+and\s+a\s+half)?\s+)?{UNIT}(?P<orso>\s+or\s+so)?\s+"
             r"(?P<dir>ago|from\s+now|hence|earlier|before(?=\s*[,.;:!?)\"”]|\s*$))\b"
         ),
         h_ago,
