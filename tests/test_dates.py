@@ -1001,3 +1001,9 @@ def test_the_season_is_the_one_its_tense_says() -> None:
 def test_or_so_before_ago_makes_it_approximate() -> None:
     assert one("The ship sank a week or so ago.", date(1991, 2, 25))[:4] == \
         ("a week or so ago", "DATE", "1991-W08", "APPROX")
+
+
+def test_normalise_resolves_the_story_s_dates_and_joined_pieces() -> None:
+    ref = date(2013, 3, 13)
+    assert normalise("the following year", ref) == ("DATE", "2014", None)
+    assert normalise("9 a.m. Tuesday", ref) == ("TIME", "2013-03-12T09:00", None)

@@ -192,8 +192,13 @@ def normalise(
     try:
         ref, ref_dt = coerce_reference(reference)
         c = whole_span(expression, ref, ref_dt, 0, len(expression))
-        if c is None:
-            return None
+        if c is None:  # an expression of several pieces: "9 a.m. Tuesday", "the year ended May 1"
+            s, e = trim_span(expression, 0, len(expression))
+            found = find(expression, reference, ())
+            whole = [m for m in found if m.start == s and m.end == e]
+            return (whole[0].type, whole[0].value, whole[0].mod) if whole else None
+        if c.anaphor:  # "the following year" told alone: from the reference
+            resolve_anaphora(Ctx(expression, ref, ref_dt, hi=len(expression)), [c])
         if c.anchor:
             c.value = f"{ref.isoformat() if ref else 'XXXX-XX-XX'}{c.value}"
         return type_of(c.value, c.type), c.value, c.mod
