@@ -1007,3 +1007,11 @@ def test_normalise_resolves_the_story_s_dates_and_joined_pieces() -> None:
     ref = date(2013, 3, 13)
     assert normalise("the following year", ref) == ("DATE", "2014", None)
     assert normalise("9 a.m. Tuesday", ref) == ("TIME", "2013-03-12T09:00", None)
+
+
+def test_a_part_of_the_day_before_its_day() -> None:
+    ref = date(1989, 11, 2)
+    assert one("Shares were up at mid-afternoon yesterday.", ref)[:3] == \
+        ("mid-afternoon yesterday", "TIME", "1989-11-01TAF")
+    assert one("The vote came in the evening Tuesday.", ref)[:3] == \
+        ("evening Tuesday", "TIME", "1989-10-31TEV")

@@ -1,5 +1,5 @@
 """Handlers of days told by their name or number: weekdays ("on Tuesday", "Fridays"), the
-weekend, "the 5th"."""
+weekend, "the 5th", a part of a named day ("mid-afternoon yesterday")."""
 
 from __future__ import annotations
 
@@ -91,3 +91,20 @@ def h_the_nth(m: re.Match[str], ctx: Ctx) -> Cand | None:
         return None
     best = min(options, key=lambda o: (abs((o - ref).days), o > ref))
     return candidate(m, "DATE", best.isoformat())
+
+
+DAY_OFFSETS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+
+
+def h_part_then_day(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "mid-afternoon yesterday", "evening Tuesday": that part of that day."""
+    part = PARTS[norm_key(m["part"])]
+    day = norm_key(m["day"])
+    if ctx.ref is None:
+        return None
+    if day in DAY_OFFSETS:
+        d = shift_days(ctx.ref, DAY_OFFSETS[day])
+    else:
+        t = tense(ctx, m.start(), m.end())
+        d = weekday_date(ctx.ref, WEEKDAYS[day], "ahead" if t > 0 else "recent")
+    return candidate(m, "TIME", f"{d.isoformat()}T{part}" if d else None)

@@ -29,7 +29,7 @@ from .clock import (
     h_oclock,
 )
 from .context import Handler
-from .days import h_the_nth, h_the_weekend, h_weekday, h_weekends
+from .days import h_part_then_day, h_the_nth, h_the_weekend, h_weekday, h_weekends
 from .durations import (
     h_duration,
     h_every,
@@ -92,6 +92,7 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
                       r"|fortnightly|per\s+(?:annum|day|week|month|year)",
         h_weekends: r"on\sweekends",
         h_the_weekend: r"the\s+weekend",
+        h_part_then_day: r"(?:morning|afternoon|evening)\s+(?:yesterday|today|tomorrow|[a-z]+day)",
         h_the_season: r"spring|summer|winter",
         h_period_edge: r"(?:beginning|start|middle|end|close)\s+of\s+the\s",
         h_oclock: r"o['’]clock",

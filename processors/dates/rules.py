@@ -27,7 +27,7 @@ from .absolute import (
 )
 from .clock import h_ampm, h_clock, h_military, h_named_time, h_oclock
 from .context import Handler, rx
-from .days import h_the_nth, h_the_weekend, h_weekday, h_weekends
+from .days import h_part_then_day, h_the_nth, h_the_weekend, h_weekday, h_weekends
 from .durations import (
     h_duration,
     h_every,
@@ -278,6 +278,11 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
             r"|night)\b)?"
         ),
         h_weekday,
+    ),
+    (
+        rx(rf"\b(?:(?:early|mid|late)[-\s]+)?(?P<part>morning|afternoon|evening)\s+"
+           rf"(?P<day>yesterday|today|tomorrow|{WEEKDAY_FULL})\b(?!['’])"),
+        h_part_then_day,
     ),
     (rx(r"\bthe\s+(?P<day>[0-3]?[0-9])(?:st|nd|rd|th)\b"), h_the_nth),
     (
