@@ -1015,3 +1015,13 @@ def test_a_part_of_the_day_before_its_day() -> None:
         ("mid-afternoon yesterday", "TIME", "1989-11-01TAF")
     assert one("The vote came in the evening Tuesday.", ref)[:3] == \
         ("evening Tuesday", "TIME", "1989-10-31TEV")
+
+
+def test_year_end_after_a_preposition() -> None:
+    ref = date(1989, 11, 2)
+    assert one("The sale should close by year-end.", ref)[:4] == \
+        ("year-end", "DATE", "1989", "END")
+    assert one("The index has risen 5% since year end.", ref)[2] == "1988"
+    assert tags("Year-end bonuses were cut.", ref) == []
+    assert tags("In 1988, when year-end net was low, it cut jobs.", ref, [(14, 22, "DATE")]) \
+        == [("1988", "DATE", "1988", None)]

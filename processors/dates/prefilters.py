@@ -41,7 +41,7 @@ from .durations import (
     h_span_duration,
     h_the_n_units,
 )
-from .fiscal import h_the_year
+from .fiscal import h_the_year, h_year_end
 from .holidays import h_holiday
 from .narrative import h_anaphor
 from .patterns import MONTH
@@ -79,6 +79,7 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
         h_decade: r"[0-9]0['’]?s",
         h_year_phrase: rf"the\s+year\s+{YEAR_DIGITS}",
         h_the_year: r"year",
+        h_year_end: r"year(?:-|\s+|['’]s\s+)end",
         h_ago: rf"{UNIT_STEM}\s+(?:or\s+so\s+)?(?:ago|from\s+now|hence|earlier|before)",
         h_in_future: r"in\s",
         h_span_duration: r"past|last|next|coming|previous|first|final|following|preceding"

@@ -39,7 +39,7 @@ from .durations import (
     h_span_duration,
     h_the_n_units,
 )
-from .fiscal import h_the_year
+from .fiscal import h_the_year, h_year_end
 from .holidays import h_holiday
 from .narrative import h_anaphor
 from .patterns import (
@@ -191,6 +191,7 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
            r"fiscal)\s+)?year\b(?![-'’])"),
         h_the_year,
     ),
+    (rx(r"\byear(?:-|\s+|['’]s\s+)end\b(?!-)"), h_year_end),
     (
         rx(
             rf"{NOQ}{MODPRE}(?:{QTY}(?P<half>\s+and\s+a\s+half)?\s+)?{UNIT}(?P<orso>\s+or\s+so)?\s+"
