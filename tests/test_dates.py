@@ -1025,3 +1025,13 @@ def test_year_end_after_a_preposition() -> None:
     assert tags("Year-end bonuses were cut.", ref) == []
     assert tags("In 1988, when year-end net was low, it cut jobs.", ref, [(14, 22, "DATE")]) \
         == [("1988", "DATE", "1988", None)]
+
+
+def test_a_bare_plural_unit_after_a_preposition_of_time() -> None:
+    ref = date(1990, 8, 15)
+    assert one("Troops will be there within weeks.", ref)[:3] == ("weeks", "DURATION", "PXW")
+    assert one("Sales grew for the first time in years.", ref)[:3] == \
+        ("years", "DURATION", "PXY")
+    assert one("Over the years, the firm grew.", ref)[:3] == ("the years", "DURATION", "PXY")
+    assert one("In the years that followed, it grew.", ref)[:3] == ("years", "DURATION", "PXY")
+    assert tags("The debt was paid in days of reckoning.", ref) == []

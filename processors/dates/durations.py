@@ -83,8 +83,10 @@ def h_span_duration(m: re.Match[str], ctx: Ctx) -> Cand | None:
 
 
 def h_for_units(m: re.Match[str], ctx: Ctx) -> Cand | None:
+    """ "for hours", "within weeks", "over the years": a span of units left unsaid."""
     unit = UNIT_ALIASES.get(m["unit"].casefold())
-    return candidate(m, "DURATION", dur_value(None, unit) if unit else None)
+    start = m.start("the") if m.groupdict().get("the") else m.start("unit")
+    return candidate(m, "DURATION", dur_value(None, unit) if unit else None, start=start)
 
 
 def h_every(m: re.Match[str], ctx: Ctx) -> Cand | None:

@@ -85,7 +85,8 @@ REQUIRES: dict[Handler, re.Pattern[str]] = {
         h_span_duration: r"past|last|next|coming|previous|first|final|following|preceding"
                          r"|remaining|ensuing",
         h_half_unit: rf"half\s+an?\s+{UNIT_STEM}",
-        h_for_units: r"for\s(?:hours|days|weeks|months|years|decades|centuries)",
+        h_for_units: r"(?:for|within|in|during|throughout|the)\s+(?:hours|days|weeks|months|years"
+                     r"|decades|centuries)",
         h_every: r"(?:every|each)\s",
         h_frequency: r"(?:once|twice|thrice|times)\s+(?:a|an|per|each|every)\s+"
                      r"(?:second|minute|hour|day|week|fortnight|month|year|decade)",

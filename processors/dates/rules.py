@@ -222,6 +222,13 @@ RULES: list[tuple[re.Pattern[str], Handler]] = [
     (rx(rf"\b{MODPRE}half\s+an?\s+{UNIT}\b"), h_half_unit),
     (rx(r"(?<=\bfor\s)(?P<unit>hours|days|weeks|months|years|decades|centuries)\b"), h_for_units),
     (
+        rx(r"\b(?:(?:within|in|during|throughout)\s+|over\s+(?P<the>the\s+)|in\s+the\s+"
+           r"(?=[a-z]+\s+(?:that|since|after|following|ahead|to\s+come)\b))"
+           r"(?P<unit>hours|days|weeks|months|years|decades)\b"
+           r"(?!\s+(?:of|old|ago|later|earlier|before|after)\b|['’-])"),
+        h_for_units,
+    ),
+    (
         rx(
             rf"\b(?:every|each)\s+(?:(?P<other>other|second)\s+|{QTY}\s+)?(?P<u>seconds?|minutes?"
             r"|hours?|days?|weeks?|fortnights?|months?|quarters?|years?|decades?|century|centuries"
