@@ -841,7 +841,7 @@ def test_a_comparison_does_not_take_a_period_whose_year_is_given() -> None:
     ref = date(1989, 11, 2)
     text = ("Profit in the third quarter rose 5%. In the nine months, net rose 8%. "
             "The year-ago figures included a charge in the 1988 first quarter.")
-    assert tags(text, ref)[2][:3:2] == ("The year-ago", "1988")
+    assert tags(text, ref)[2][:3:2] == ("year-ago", "1988")
 
 
 def test_only_a_year_earlier_compares_with_a_period() -> None:
@@ -1035,3 +1035,19 @@ def test_a_bare_plural_unit_after_a_preposition_of_time() -> None:
     assert one("Over the years, the firm grew.", ref)[:3] == ("the years", "DURATION", "PXY")
     assert one("In the years that followed, it grew.", ref)[:3] == ("years", "DURATION", "PXY")
     assert tags("The debt was paid in days of reckoning.", ref) == []
+
+
+def test_adjectives_of_a_period_leave_the_article_to_their_noun() -> None:
+    ref = date(1989, 10, 30)
+    assert one("The third-quarter loss widened.", ref)[0] == "third-quarter"
+    assert one("The year-ago results included a charge.", ref)[0] == "year-ago"
+    assert one("Sales in the year-ago quarter fell.", ref)[0] == "the year-ago quarter"
+    assert one("In the year-ago third quarter, it earned $22 million.", ref)[0] == \
+        "the year-ago third quarter"
+
+
+def test_fiscal_belongs_to_the_year_or_quarter() -> None:
+    ref = date(1989, 11, 2)
+    assert one("In fiscal 1988, the company earned $17 million.", ref)[:3:2] == \
+        ("fiscal 1988", "1988")
+    assert one("Profit fell in the fiscal first quarter.", ref)[0] == "the fiscal first quarter"

@@ -213,7 +213,9 @@ def h_quarter(m: re.Match[str], ctx: Ctx) -> Cand | None:
     else:
         y = quarter_year(ctx, m, q)
     ys = fmt_year(y) if y is not None else "XXXX"
-    return candidate(m, "DATE", f"{ys}-Q{q}" if ys else None)
+    # "the third-quarter loss": the article is the noun's, the adjective the expression
+    start = m.start("q") if ctx.text[m.end("q")] == "-" and not has_year else None
+    return candidate(m, "DATE", f"{ys}-Q{q}" if ys else None, start=start)
 
 
 def quarter_year(ctx: Ctx, m: re.Match[str], q: int) -> int:
@@ -263,7 +265,10 @@ def h_year_earlier(m: re.Match[str], ctx: Ctx) -> Cand | None:
         return None  # "a year earlier" is the "ago" rule's, with its quantity
     if ctx.ref is None:
         return candidate(m, "DATE", "PAST_REF")
-    c = candidate(m, "DATE", f"{ctx.ref.year - 1:04d}")
+    text = m.group().casefold()
+    # "the year-ago results": the article is the noun's; "the year-ago quarter" is one
+    start = m.start() + text.index("year") if text.endswith(("-ago", "-earlier")) else None
+    c = candidate(m, "DATE", f"{ctx.ref.year - 1:04d}", start=start)
     if c is not None:
         c.years = -1
     return c

@@ -136,7 +136,8 @@ def join_period_and_shift(ctx: Ctx, mentions: list[Cand]) -> list[Cand]:
                 _is_period(c) or _SPAN_OF_MONTHS.match(c.value) and c.type == "DURATION"):
             period = _PERIOD.match(c.value)
             c.value = f"{int(period[1]) - 1:04d}{period[2]}" if period else c.value
-            c.start = prev.start
+            the = _THE.search(ctx.text, max(0, prev.start - 4), prev.start)
+            c.start = the.start() if the else prev.start
             out[-1] = c
             continue
         out.append(c)

@@ -22,6 +22,9 @@ EDGE_MODS = {"early": "START", "beginning": "START", "start": "START", "mid": "M
               "middle": "MID", "late": "END", "end": "END", "close": "END"}  # fmt: skip
 
 
+FISCAL = rx(r"\b(?P<the>the\s+)?fiscal[-\s]+\Z")
+FISCAL_PERIOD = re.compile(r"[0-9]{4}(?:-(?:Q[1-4]|H[12]))?\Z")
+
 LOOKBEHIND = 8
 #: Letters a case-insensitive pattern matches to an ASCII letter but case folding does not
 #: turn into one: with them in the text, every rule is tried.
@@ -49,6 +52,11 @@ def extend(c: Cand, ctx: Ctx) -> None:
             return
         c.start = m.start()
         return
+    if FISCAL_PERIOD.match(c.value):
+        f = FISCAL.search(ctx.text, lo, c.start)
+        if f and (f["the"] is None or "-" in c.value):
+            c.start = f.start()  # "fiscal 1988", "the fiscal first quarter"
+            return
     if DECADE_OR_CENTURY.match(c.value) and not ctx.text.startswith("the", c.start):
         m = PRE_THE.search(ctx.text, lo, c.start)
         if m:
