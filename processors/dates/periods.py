@@ -21,7 +21,7 @@ _GIVEN_YEAR = re.compile(r"(?<![0-9])(?:1[0-9]|20)[0-9]{2}(?![0-9])")
 _SPAN_OF_MONTHS = re.compile(r"P[0-9]+[MQ]\Z")
 
 
-def _period_told(ctx: Ctx, d: Cand) -> bool:
+def _period_told(d: Cand) -> bool:
     """Does ``d`` name a period a comparison could be about: a quarter, a half, a month, or
     a span of months ("the first nine months")?"""
     return _is_period(d) or (d.type == "DURATION" and _SPAN_OF_MONTHS.match(d.value) is not None)
@@ -75,10 +75,10 @@ def _comparable(ctx: Ctx, c: Cand, mentions: list[Cand], bounds: list[int]) -> C
                if d is not c and s0 <= d.start < s1 and _compares_with(ctx, d, True)]
     if periods:
         return min(periods, key=lambda d: abs(d.start - c.start))
-    if any(d is not c and s0 <= d.start < s1 and _period_told(ctx, d) for d in mentions):
+    if any(d is not c and s0 <= d.start < s1 and _period_told(d) for d in mentions):
         return None  # the sentence speaks of a period of its own
     # "Third-quarter net rose 8%. A year earlier, it earned ..."
-    earlier = [d for d in mentions if before <= d.start < s0 and _period_told(ctx, d)]
+    earlier = [d for d in mentions if before <= d.start < s0 and _period_told(d)]
     if not earlier or not _compares_with(ctx, earlier[-1], False):
         return None
     return earlier[-1]
