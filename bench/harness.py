@@ -61,6 +61,11 @@ class FarmProcess:
         self.items = values.get("items", self.items)
         self.rate = values.get("rate", self.rate)
 
+    @property
+    def pid(self) -> int:
+        assert self.proc.pid is not None
+        return self.proc.pid
+
     def release(self) -> None:
         """With a rate: start publishing now (nothing is listed before)."""
         self.commands.put({"release": True})
@@ -137,6 +142,16 @@ def tree_cpu_seconds(root: int) -> float:
     return total / ticks
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) one process used so far; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine_cpu_seconds() -> float:
     """CPU seconds every process of the machine used so far (busy time in /proc/stat)."""
     with open("/proc/stat") as f:
@@ -148,7 +163,7 @@ def machine_cpu_seconds() -> float:
 class RssSampler:
     """Samples the RSS of this process's tree in a thread: the peak, and the latest sample."""
 
-    def __init__(self, interval_s: float = 0.2) -> None:
+    def __init__(self, interval_s: float = 0.5) -> None:
         self.interval_s = interval_s
         self.peak = 0
         self.latest = TreeRss(0, 0)

@@ -116,6 +116,10 @@ class EmbeddedBroker:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP): an outage that keeps its data."""
         if self._proc is not None:

@@ -103,6 +103,13 @@ class Pipeline:
         broker_ok = self.probe is None or self.probe.ok
         return bool(self._runners) and all(r.ready for r in self._runners) and broker_ok
 
+    def child_pids(self) -> dict[str, list[int]]:
+        """Process ids of the worker pools (by pool name) and of the embedded broker."""
+        pids = {pool.name: pool.pids for pool in self._pools}
+        if self.broker is not None and self.broker.pid is not None:
+            pids["broker"] = [self.broker.pid]
+        return pids
+
     def kill(self) -> None:
         """Immediate stop (a second Ctrl-C): end child processes without draining."""
         for pool in self._pools:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from .dates import find_dates_or_raise
@@ -36,13 +37,18 @@ def load_model(name: str) -> None:
 
 
 def model_info(name: str) -> tuple[str, str]:
-    """(name, version) of an installed pipeline, read from its metadata without loading it."""
-    import spacy
+    """(name, version) of an installed pipeline, read from its metadata without loading it
+    (nor spaCy: the parent process of the workers never needs it)."""
+    import importlib.util
+    import json
 
-    meta = spacy.util.get_package_path(name) / "meta.json" if spacy.util.is_package(name) else None
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    meta = Path(locations[0]) / "meta.json" if locations else None
     if meta is not None and meta.is_file():
-        import json
-
         data = json.loads(meta.read_text(encoding="utf-8"))
         return f"{data.get('lang', 'xx')}_{data.get('name', name)}", str(data.get("version", "?"))
     return name, "unknown"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -183,3 +185,14 @@ async def test_two_fetch_processes_share_the_links(make_settings: Callable[..., 
     ids = Counter(orjson.loads(r.value)["article_id"] for r in records)
     assert len(ids) == 24 and max(ids.values()) == 1
     assert all(fetched) and sum(fetched) == 24, f"each fetcher did its share: {fetched}"
+
+
+def test_provenance_names_the_model_without_loading_spacy_in_the_parent() -> None:
+    """The workers load spaCy; the process that owns them only reads the model's metadata."""
+    code = ("import sys; from newsflow.core.settings import Settings; "
+            "from newsflow.pipeline import provenance; p = provenance(Settings()); "
+            "print(p.models[0].name, p.models[0].version, 'spacy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split()
+    assert out[0].startswith("spacy/en_") and out[1] != "unknown"
+    assert out[2] == "False", "spaCy stays out of the parent process"
