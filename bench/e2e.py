@@ -4,7 +4,9 @@ The farm (newsflow.demo.newsgen) serves 60-150 KB pages around 400-1,200 words o
 text. Prints articles/s, p50/p99 poll→sink latency, peak RSS of the process tree, and the
 pipeline efficiency ratio: end-to-end articles/s divided by the CPU limit, where the CPU
 limit is the usable cores divided by the per-article CPU seconds of poll, fetch, clean and
-enrich, each measured alone on the same pages in the same run, without Kafka. A ratio near
+enrich, each measured alone on the same pages in the same run, without Kafka (before and
+after the pipeline runs, and the mean of both counts, so drift of the machine cancels out; with
+``--rate``, before only). A ratio near
 1 means Kafka, the runtime and the scheduling cost nothing. The usable cores are the
 machine's less what the farm used while the pipeline ran: it stands in for the news sites,
 which run elsewhere in production (``farm_cores_used`` says how much that was).
@@ -57,7 +59,8 @@ from newsflow.processors import nlp
 from newsflow.registry import make_spec, register
 from newsflow.schemas import utcnow
 
-MEASURE_MAX = 1000  # articles measured stage by stage (the first ones the pipeline will see)
+MEASURE_MAX = 600  # articles measured stage by stage (the first ones the pipeline will see)
+CPU_PARTS = ("poll", "fetch", "clean", "enrich")
 
 
 # --- each stage alone, without Kafka ---------------------------------------------------------
@@ -289,10 +292,14 @@ def main(argv: list[str] | None = None) -> int:
         # Measured in a process of its own, so the models it loads do not count in the
         # pipeline's RSS; on the first pages of each feed, which the pipeline will see first.
         per_feed = max(1, min(args.items, MEASURE_MAX // args.feeds))
-        log(f"measuring each stage alone (no Kafka) on {per_feed * args.feeds} articles")
-        with ProcessPoolExecutor(1, mp_context=ctx) as ex:
-            stages = ex.submit(_measure_stages_sync, settings,
-                               [f"{u}?first={per_feed}" for u in farm.feed_urls]).result()
+
+        def measure(when: str) -> dict[str, float]:
+            log(f"measuring each stage alone (no Kafka) on {per_feed * args.feeds} articles, {when}")
+            with ProcessPoolExecutor(1, mp_context=ctx) as ex:
+                return ex.submit(_measure_stages_sync, settings,
+                                 [f"{u}?first={per_feed}" for u in farm.feed_urls]).result()
+
+        stages = before = measure("before the pipeline")
         per_article = stages["poll"] + stages["fetch"] + stages["clean"] + stages["enrich"]
         cpu_limit = cores / per_article
         log(f"pages: {stages['html_bytes'] / 1024:.0f} KB of HTML, {stages['words']:.0f} words of text")
@@ -319,6 +326,17 @@ def main(argv: list[str] | None = None) -> int:
             cores_used = (tree_cpu_seconds(os.getpid()) - cpu0) / wall
             # What the rest of the machine took meanwhile: cores this run could not have.
             others = max(0.0, (machine_cpu_seconds() - machine0) / wall - cores_used)
+        drift = None
+        if not rate:
+            # Measured again after the run, and the mean of both counts, so that the machine
+            # drifting (other tenants, caches) between the two measurements cancels out.
+            after = measure("after the pipeline")
+            stages = {k: (before[k] + after[k]) / 2 for k in before}
+            drift = sum(after[k] for k in CPU_PARTS) / sum(before[k] for k in CPU_PARTS)
+            per_article = sum(stages[k] for k in CPU_PARTS)
+            cpu_limit = cores / per_article
+            log(f"per-article CPU after: {sum(after[k] for k in CPU_PARTS) * 1e3:.1f} ms against "
+                f"{sum(before[k] for k in CPU_PARTS) * 1e3:.1f} ms before; the mean counts")
     n = len(arrivals.seen)
     farm_cores = arrivals.cpu_by_process.get("farm", 0.0) / wall
     usable_limit = max(1e-9, cores - farm_cores) / per_article
@@ -345,8 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         "p99_fetched_to_enriched_s": p99(arrivals.to_enriched),
         "peak_rss_mb": _mb(rss.peak),
         "cpu_limit_articles_per_s": round(cpu_limit, 2),
-        "cpu_ms_per_article": {k: round(stages[k] * 1e3, 3)
-                               for k in ("poll", "fetch", "clean", "enrich")},
+        "cpu_ms_per_article": {k: round(stages[k] * 1e3, 3) for k in CPU_PARTS},
+        # per-article CPU measured after the run over that measured before (None with a rate)
+        "baseline_drift": round(drift, 3) if drift is not None else None,
         "cores": cores,
         "ratio": round(n / span / usable_limit, 3),
         "farm_cores_used": round(farm_cores, 3),
