@@ -98,15 +98,15 @@ def year_periods(ctx: Ctx, mentions: list[Cand]) -> None:
     comparison would take), in the year given."""
     years = [c for c in mentions if c.type == "DATE" and c.mod is None and not c.years
              and _YEAR.match(c.value) and ctx.text[c.start:c.end].isdigit()]
-    if not years:
-        return
-    bounds = _paragraph_bounds(ctx, mentions)
+    bounds: list[int] | None = None  # made for the first "the 1988 period" there is
     for c in years:
         the = _THE.search(ctx.text, max(0, c.start - 4), c.start)
         noun = _THE_YEAR_PERIOD.match(ctx.text, c.end + 1) if ctx.text[c.end:c.end + 1] == " " \
             else None
         if the is None or noun is None:
             continue
+        if bounds is None:
+            bounds = _paragraph_bounds(ctx, mentions)
         d = _comparable(ctx, c, mentions, bounds)
         period = _PERIOD.match(d.value) if d is not None else None
         if period is None:
@@ -149,12 +149,12 @@ def compare_periods(ctx: Ctx, mentions: list[Cand]) -> None:
     the sentence reports on (1988-Q3), not just the year (1988); the nearest period of the
     sentence counts, else the last one of the few sentences before (blank lines between
     paragraphs are no sentences). Only a shift of one year compares so."""
-    if not any(c.years for c in mentions):
-        return
-    bounds = _paragraph_bounds(ctx, mentions)
+    bounds: list[int] | None = None  # made for the first shift of a year there is
     for c in mentions:
         if c.years not in (-1, 1) or c.mod is not None:
             continue
+        if bounds is None:
+            bounds = _paragraph_bounds(ctx, mentions)
         d = _comparable(ctx, c, mentions, bounds)
         if d is None:
             continue
