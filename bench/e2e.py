@@ -32,6 +32,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -212,12 +213,7 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
     consumer = factory.consumer(group_id=None)
     await consumer.start()
     arrivals = Arrivals(expected)
-    parts = {**pipeline.child_pids(), "main": [os.getpid()], "farm": [farm.pid]}
-
-    def cpu_by_part() -> dict[str, float]:
-        return {name: sum(process_cpu_seconds(p) for p in pids) for name, pids in parts.items()}
-
-    cpu_at_start = cpu_by_part()
+    cpu = ProcessCpu(lambda: {**pipeline.child_pids(), "main": [os.getpid()], "farm": [farm.pid]})
     deadline = time.monotonic() + timeout_s
     try:
         tps = [TopicPartition(t, p) for t in (topics.enriched, *names)
@@ -237,10 +233,11 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
                 soak.tick(arrivals)
             if time.monotonic() - last_report > 5:
                 log(arrivals.progress())
+                cpu.sample()
                 last_report = time.monotonic()
     finally:
-        arrivals.cpu_by_process = {name: cpu - cpu_at_start[name]
-                                   for name, cpu in cpu_by_part().items()}
+        cpu.sample()
+        arrivals.cpu_by_process = cpu.used()
         if soak is not None:
             soak.end = soak.rss.latest
         await consumer.stop()
@@ -250,6 +247,34 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
     if len(arrivals.seen) < expected:
         log(f"warning: only {len(arrivals.seen)} of {expected} articles arrived within {timeout_s:g}s")
     return arrivals
+
+
+class ProcessCpu:
+    """CPU seconds each part of the tree used from now on, sampled every few seconds: a
+    worker that is recycled meanwhile counts up to its last sample."""
+
+    def __init__(self, parts: Callable[[], dict[str, list[int]]]) -> None:
+        self.parts = parts
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._begun = False
+        self.sample()
+        self._begun = True
+
+    def sample(self) -> None:
+        for name, pids in self.parts().items():
+            for pid in pids:
+                seconds = process_cpu_seconds(pid)
+                if pid not in self.first:  # a worker started since counts from its start
+                    self.first[pid] = 0.0 if self._begun else seconds
+                if seconds:
+                    self.last[pid] = (name, seconds)
+
+    def used(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for pid, (name, seconds) in self.last.items():
+            out[name] = out.get(name, 0.0) + seconds - self.first[pid]
+        return out
 
 
 def _mb(n: int) -> float:
