@@ -18,8 +18,11 @@ def log(message: str) -> None:
 
 # --- the farm ---------------------------------------------------------------------------------
 
-def _serve_farm(options: dict[str, Any], ready: Any, commands: Any) -> None:
+def _serve_farm(options: dict[str, Any], ready: Any, commands: Any, parent: int) -> None:
+    from newsflow.core.pdeathsig import die_with_parent
     from newsflow.demo.farm import FeedFarm
+
+    die_with_parent(parent)  # a benchmark killed by a signal leaves no farm behind
 
     with FeedFarm(**options) as farm:
         ready.put(farm.base_url)
@@ -39,7 +42,7 @@ class FarmProcess:
         self.ready = ctx.Queue()
         self.commands = ctx.Queue()
         options = {"feeds": feeds, "items": items}
-        self.proc = ctx.Process(target=_serve_farm, args=(options, self.ready, self.commands),
+        self.proc = ctx.Process(target=_serve_farm, args=(options, self.ready, self.commands, os.getpid()),
                                 daemon=True)
         self.feeds, self.items = feeds, items
         self.rate: float | None = None
