@@ -123,6 +123,19 @@ def _dates(text: str, published: str | None, hints: list[tuple[int, int, str]],
         return []
 
 
+def word_tags(doc: Any) -> dict[int, str]:
+    """Each token's tag by the offset where it starts (``{t.idx: t.tag_ for t in doc}``,
+    read from the Doc's arrays rather than through a Python object per token)."""
+    from spacy.attrs import IDX, TAG
+
+    if not len(doc):
+        return {}
+    offsets, tag_ids = doc.to_array([IDX, TAG]).T.tolist()
+    strings = doc.vocab.strings
+    names = {h: strings[h] for h in set(tag_ids)}
+    return dict(zip(offsets, map(names.__getitem__, tag_ids), strict=True))
+
+
 def analyse_doc(doc: Any, published: str | None, title: str | None = None,
                 english: bool = True, text: str | None = None) -> dict[str, Any]:
     """Entities and dates of one spaCy ``Doc``; ``text`` is the text it was made from, when
@@ -135,7 +148,7 @@ def analyse_doc(doc: Any, published: str | None, title: str | None = None,
     if text is None:
         text = doc.text  # built from the tokens on each access
     # English tags (Penn Treebank) tell the date tagger a verb's tense
-    tags = {t.idx: t.tag_ for t in doc} if english and doc.has_annotation("TAG") else None
+    tags = word_tags(doc) if english and doc.has_annotation("TAG") else None
     dates = _dates(text, published, hints, errors, tags)
     # A span the date tagger normalised is a date, whatever label the model gave it.
     on_date = bytearray(len(text) + 1)

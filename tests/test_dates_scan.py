@@ -4,6 +4,7 @@ tries a rule's pattern only where a match of it can begin: neither may change wh
 from __future__ import annotations
 
 import ast
+import re
 from datetime import date
 from pathlib import Path
 
@@ -63,6 +64,24 @@ def test_every_match_begins_where_its_rule_is_tried() -> None:
                 assert m.start() in begins, (handler.__name__, m.group())
                 checked += 1
     assert checked > 1000
+
+
+def test_a_rule_begins_with_letters_and_digits_only() -> None:
+    # The scan looks each run of letters and digits up once, which holds only if what a
+    # rule begins with never reaches past the run.
+    prefix = "(?<![a-z0-9])(?:"
+    for handler, pattern in prefilters.STARTS.items():
+        assert pattern.pattern.startswith(prefix) and pattern.pattern.endswith(")"), handler
+        for word in pattern.pattern[len(prefix):-1].split("|"):
+            assert re.fullmatch(r"[a-z]+|[0-9]+|\[[0-9]-[0-9]\]", word), (handler.__name__, word)
+
+
+def test_the_scan_tries_a_rule_at_each_run_that_can_begin_it() -> None:
+    text = "Mayors met on 3 May; the 1990s. Annual talks, twice a year."
+    low = text.casefold()
+    index = selection.begin_index(low, 0, 0)
+    for handler, pattern in prefilters.STARTS.items():
+        assert index.get(handler, []) == [m.start() for m in pattern.finditer(low)], handler
 
 
 def candidates(text: str) -> list[tuple[object, ...]]:

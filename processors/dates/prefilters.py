@@ -10,6 +10,7 @@ from .absolute import (
     h_day_month,
     h_decade,
     h_half,
+    h_iso,
     h_month_day,
     h_month_only,
     h_month_rel_year,
@@ -20,10 +21,13 @@ from .absolute import (
     h_quarter,
     h_season_year,
     h_the_quarter,
+    h_year,
     h_year_earlier,
     h_year_phrase,
 )
 from .clock import (
+    h_ampm,
+    h_clock,
     h_military,
     h_named_time,
     h_oclock,
@@ -117,17 +121,40 @@ QTY_WORD = ("[0-9]|a|couple|dozens|hundreds|thousands|few|several|many|some|twen
             "|fifteen|sixteen|seventeen|eighteen|nineteen|one|hundred|thousand|dozen|two"
             "|three|four|five|six|seven|eight|nine|ten")
 UNIT_WORD = "sec|min|hour|hr|day|week|fortnight|month|year|yr|decade|centur|millenni"
+SEASON = "spring|summer|autumn|fall|winter"
+ORDINAL_STEM = ("twent|thirt|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+                "|eleventh|twelfth|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen")
 
-#: Where a match of a rule can begin, in the case-folded text (a word or a digit that no
-#: letter or digit precedes): the rule's pattern is tried there only, not at every position.
+#: Where a match of a rule can begin, in the case-folded text: a word or a number (a run of
+#: ``[a-z0-9]``, which no letter or digit precedes) beginning with one of the rule's words (or
+#: with a digit, for ``[0-9]``). The rule's pattern is tried there only, not at every position.
+#: The words are letters and digits only, so whether a run begins with one of them is a fact
+#: about the run alone (``selection`` looks each run up once).
 STARTS: dict[Handler, re.Pattern[str]] = {
     handler: re.compile(rf"(?<![a-z0-9])(?:{words})")
     for handler, words in {
+        h_iso: "[0-9]",
+        h_numeric: "[0-9]",
         h_month_day: f"{WEEKDAY_STEM}|{MONTH_STEM}",
         h_day_month: f"{WEEKDAY_STEM}|the|[0-9]",
+        h_ord_of_month: f"the|{ORDINAL_STEM}",
         h_month_year: MONTH_STEM,
+        h_spoken_year: f"the|{SEASON}|{MONTH_STEM}|seventeen|eighteen|nineteen|twenty|two",
+        h_spoken_decade: "the",
+        h_month_rel_year: MONTH_STEM,
+        h_holiday: "last|next|this|christmas|new|halloween|valentine|thanksgiving|election",
         h_month_only: MONTH_STEM,
+        h_year_earlier: "the|year",
+        h_the_quarter: "the",
+        h_anaphor: "later|earlier|that|the",
         h_weekday: WEEKDAY_STEM,
+        h_qn: "q",
+        h_half: "the|first|second|[0-9]|last|latter",
+        h_season_year: f"the|{SEASON}",
+        h_century: f"[0-9]|{ORDINAL_STEM}",
+        h_year_phrase: "the",
+        h_the_year: "the",
+        h_year_end: "year",
         h_quarter: "the|first|second|third|fourth|final|last|[1-4]",
         h_relative: "earlier|later|this|last|next|past|previous|coming|current",
         h_deictic: "the|yesterday|tomorrow|earlier|later|today|tonight|right|now|currently|at"
@@ -138,7 +165,25 @@ STARTS: dict[Handler, re.Pattern[str]] = {
         h_ago: f"{MOD_WORD}|{QTY_WORD}|{UNIT_WORD}",
         h_in_future: "in",
         h_rate: "a|per",
+        h_half_unit: f"{MOD_WORD}|half",
+        h_for_units: "hours|days|weeks|months|years|decades|centuries|within|in|during"
+                     "|throughout|over",
+        h_every: "every|each",
+        h_frequency: f"once|twice|thrice|{QTY_WORD}",
+        h_set_adverb: "daily|weekly|monthly|yearly|annually|hourly|nightly|quarterly|bi"
+                      "|fortnightly|semi|per",
+        h_weekends: "weekends",
+        h_the_weekend: "the",
+        h_the_season: SEASON,
+        h_period_edge: "the",
+        h_part_then_day: "early|mid|late|morning|afternoon|evening",
         h_the_nth: "the",
         h_the_n_units: "the",
+        h_clock: "[0-9]",
+        h_ampm: "[0-9]",
+        h_oclock: "[0-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve",
+        h_named_time: "[0-9]|noon|midday|midnight",
+        h_military: "[0-9]",
+        h_year: "[0-9]",
     }.items()
 }

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_right, insort
 from collections.abc import Iterator
 
-from .context import Cand, Ctx, norm_key, rx
+from .context import Cand, Ctx, Handler, norm_key, rx
 from .prefilters import REQUIRES, STARTS
 from .rules import RULES
 from .text import BLANK_LINE
@@ -63,13 +63,48 @@ def extend(c: Cand, ctx: Ctx) -> None:
             c.start = m.start()
 
 
-def matches_at(pattern: re.Pattern[str], starts: Iterator[re.Match[str]], offset: int,
-               ctx: Ctx) -> Iterator[re.Match[str]]:
+#: A run of letters and digits in the case-folded text: where a rule's match can begin.
+WORD = re.compile(r"[a-z0-9]+")
+#: The rules whose match may begin with a given run (by :data:`STARTS`), looked up once a run.
+_BEGIN_CACHE: dict[str, tuple[Handler, ...]] = {}
+_BEGIN_CACHE_MAX = 100_000
+
+
+def rules_beginning(word: str) -> tuple[Handler, ...]:
+    found = _BEGIN_CACHE.get(word)
+    if found is None:
+        if len(_BEGIN_CACHE) >= _BEGIN_CACHE_MAX:
+            _BEGIN_CACHE.clear()
+        found = _BEGIN_CACHE[word] = tuple(h for h, p in STARTS.items() if p.match(word))
+    return found
+
+
+def begin_index(low: str, offset: int, pos: int) -> dict[Handler, list[int]]:
+    """Offsets in the text (``offset`` + offset in ``low``) where each rule may begin, for
+    the runs of ``low`` from ``pos`` on, in order."""
+    index: dict[Handler, list[int]] = {}
+    cached = _BEGIN_CACHE.get
+    for w in WORD.finditer(low, pos):
+        word = w.group()
+        handlers = cached(word)
+        if handlers is None:
+            handlers = rules_beginning(word)
+        if handlers:
+            at = w.start() + offset
+            for h in handlers:
+                found = index.get(h)
+                if found is None:
+                    index[h] = [at]
+                else:
+                    found.append(at)
+    return index
+
+
+def matches_at(pattern: re.Pattern[str], starts: list[int], ctx: Ctx) -> Iterator[re.Match[str]]:
     """What ``pattern.finditer`` over the context's span gives, trying the pattern only at
-    ``starts`` (matches in the folded text from ``offset``), where any match must begin."""
+    ``starts`` (offsets in the text, in order), where any match must begin."""
     pos = ctx.lo
-    for s in starts:
-        at = s.start() + offset
+    for at in starts:
         if at < pos:
             continue
         m = pattern.match(ctx.text, at, ctx.hi)
@@ -82,6 +117,10 @@ def matches_at(pattern: re.Pattern[str], starts: Iterator[re.Match[str]], offset
         pos = m.end()
 
 
+NO_STARTS: list[int] = []
+FEW_STARTS = 8
+
+
 def scan(ctx: Ctx) -> list[Cand]:
     out: list[Cand] = []
     # A few characters before the span too: a rule may look behind its start.
@@ -89,15 +128,20 @@ def scan(ctx: Ctx) -> list[Cand]:
     low = ctx.text[lo:ctx.hi].casefold()
     skip = not CASE_FOLD_ODD.search(ctx.text, lo, ctx.hi)
     aligned = skip and len(low) == ctx.hi - lo  # offsets in `low` are offsets in the text
+    index = begin_index(low, lo, ctx.lo - lo) if aligned and STARTS else {}
     for prio, (pattern, handler) in enumerate(RULES):
+        starts = index.get(handler, NO_STARTS) if aligned and handler in STARTS else None
+        if starts is NO_STARTS:
+            continue  # no word of the text can begin a match
         required = REQUIRES.get(handler)
-        if skip and required is not None and not required.search(low):
+        # Searching the text costs more than trying the pattern at a few places.
+        if (skip and required is not None and (starts is None or len(starts) > FEW_STARTS)
+                and not required.search(low)):
             continue
-        starts = STARTS.get(handler) if aligned else None
         if starts is None:
             matches: Iterator[re.Match[str]] = pattern.finditer(ctx.text, ctx.lo, ctx.hi)
         else:
-            matches = matches_at(pattern, starts.finditer(low, ctx.lo - lo), lo, ctx)
+            matches = matches_at(pattern, starts, ctx)
         for m in matches:
             if "\n" in m.group() and BLANK_LINE.search(m.group()):
                 continue
