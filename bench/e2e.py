@@ -4,15 +4,21 @@ The farm (newsflow.demo.newsgen) serves 60-150 KB pages around 400-1,200 words o
 text. Prints articles/s, p50/p99 poll→sink latency, peak RSS of the process tree, and the
 pipeline efficiency ratio: end-to-end articles/s divided by the CPU limit, where the CPU
 limit is the usable cores divided by the per-article CPU seconds of poll, fetch, clean and
-enrich, each measured alone on the same pages in the same run, without Kafka (before and
-after the pipeline runs, and the mean of both counts, so drift of the machine cancels out; with
-``--rate``, before only). A ratio near
-1 means Kafka, the runtime and the scheduling cost nothing. The usable cores are the
+enrich, each measured alone on the same kind of pages in the same run, without Kafka. A ratio
+near 1 means Kafka, the runtime and the scheduling cost nothing.
+
+The machine's speed drifts by tens of percent over minutes (other tenants, caches), so the
+pipeline and the stages alone take turns (``--turns``, default 4): the feeds are split into
+groups, the stages are measured alone on the first pages of a group's feeds, then the group
+is registered and the pipeline runs until all its articles have arrived, then the next; once
+more after the last. Each turn counts against the mean of the measurements just before and
+just after it (``turn_ratios``); ``ratio`` is the articles that arrived over those the CPU
+limit allowed in the turns' time. With ``--rate``, the stages are measured once, before. The usable cores are the
 machine's less what the farm used while the pipeline ran: it stands in for the news sites,
 which run elsewhere in production (``farm_cores_used`` says how much that was).
 
     python bench/e2e.py --quick                  # about a minute
-    python bench/e2e.py --feeds 100 --items 10   # 1,000 articles, all due at once
+    python bench/e2e.py --feeds 100 --items 10   # 1,000 articles, all due at once, 4 turns
     python bench/e2e.py --rate 0.5x              # published at half the CPU limit: latency
     python bench/e2e.py --soak-minutes 60        # RSS of the process tree at start and end
 
@@ -27,13 +33,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import multiprocessing
 import os
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,71 +53,18 @@ from harness import (
     process_cpu_seconds,
     tree_cpu_seconds,
 )
+from stages import CPU_PARTS, StageMeter, mean_stages, per_article
 
-from newsflow.core.http import make_http_client
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.settings import Settings
-from newsflow.ingest.cleaner import clean_page
-from newsflow.ingest.feeds import parse_feed
-from newsflow.ingest.poller import initial_state, new_links
 from newsflow.pipeline import Pipeline
-from newsflow.processors import nlp
 from newsflow.registry import make_spec, register
-from newsflow.schemas import utcnow
 
-MEASURE_MAX = 600  # articles measured stage by stage (the first ones the pipeline will see)
-CPU_PARTS = ("poll", "fetch", "clean", "enrich")
-
-
-# --- each stage alone, without Kafka ---------------------------------------------------------
-
-async def measure_stages(settings: Settings, feed_urls: list[str]) -> dict[str, float]:
-    """CPU seconds per article of poll, fetch, clean and enrich, each alone, in this process."""
-    http = make_http_client(settings)
-    try:
-        links = []
-        cpu = time.process_time()
-        for url in feed_urls:
-            spec = make_spec(url)
-            response = await http.get(url)
-            feed = parse_feed(response.body, response.url, response.headers.get("content-type", ""))
-            found, _ = new_links(spec, initial_state(spec, settings), feed, utcnow(), None)
-            links.extend(found)
-        poll_cpu = time.process_time() - cpu
-
-        cpu = time.process_time()
-        sem = asyncio.Semaphore(settings.http_concurrency)
-
-        async def get(url: str) -> tuple[bytes, str]:
-            async with sem:
-                r = await http.get(url)
-                return r.body, r.url
-
-        pages = await asyncio.gather(*(get(link.url) for link in links))
-        fetch_cpu = time.process_time() - cpu
-    finally:
-        await http.aclose()
-
-    clean_page(*pages[0])  # first-call costs (imports, lazy data) are start-up, not per article
-    cpu = time.process_time()
-    cleaned = [clean_page(body, url) for body, url in pages]
-    clean_cpu = time.process_time() - cpu
-
-    nlp.load_model(settings.enrich_model)
-    items = [(c.text, c.date) for c in cleaned]
-    nlp.analyse_batch(items[:1])
-    cpu = time.process_time()
-    for start in range(0, len(items), settings.enrich_batch):
-        nlp.analyse_batch(items[start:start + settings.enrich_batch])
-    enrich_cpu = time.process_time() - cpu
-    n = len(links)
-    return {"articles": n, "poll": poll_cpu / n, "fetch": fetch_cpu / n, "clean": clean_cpu / n,
-            "enrich": enrich_cpu / n, "html_bytes": sum(len(b) for b, _ in pages) / n,
-            "words": sum(len(c.text.split()) for c in cleaned) / n}
-
-
-def _measure_stages_sync(settings: Settings, feed_urls: list[str]) -> dict[str, float]:
-    return asyncio.run(measure_stages(settings, feed_urls))
+#: Articles the stages alone are measured on before the turns, in all (each measurement takes
+#: the first pages of the feeds of the turn that follows it); once more after the last turn.
+MEASURE_MAX = 600
+#: Wait this long without an arrival before giving up on the rest of a turn.
+TURN_STALL_S = 90
 
 
 # --- the whole pipeline ----------------------------------------------------------------------
@@ -120,8 +72,11 @@ def _measure_stages_sync(settings: Settings, feed_urls: list[str]) -> dict[str, 
 class Arrivals:
     """What reached each topic, read back from the broker (not what the stages say they did)."""
 
-    def __init__(self, expected: int) -> None:
+    def __init__(self, expected: int, turn_of: Callable[[str], int] = lambda url: 0) -> None:
         self.expected = expected
+        self.turn_of = turn_of
+        #: per turn: [articles, first discovered, last enriched] (epoch seconds)
+        self.turns: dict[int, list[float]] = {}
         self.counts = {"links": 0, "articles": 0, "dlq": 0}
         self.seen: set[str] = set()
         self.latencies: list[float] = []
@@ -151,6 +106,10 @@ class Arrivals:
         self.last_enriched = max(self.last_enriched, enriched)
         self.latencies.append(enriched - discovered)
         self.words.append(len(value["text"].split()))
+        turn = self.turns.setdefault(self.turn_of(value["url"]), [0, math.inf, 0.0])
+        turn[0] += 1
+        turn[1] = min(turn[1], discovered)
+        turn[2] = max(turn[2], enriched)
 
     def progress(self) -> str:
         c = self.counts
@@ -183,27 +142,59 @@ class SoakWatch:
             self.next_log = now + 60
 
 
+class Turns:
+    """The run's feeds in groups that take turns with measuring the stages alone: a group is
+    registered once the one before it has arrived and the stages have been measured on the
+    first pages of its feeds, so that the machine's drift falls on both alike."""
+
+    def __init__(self, feed_urls: list[str], count: int, items: int) -> None:
+        size = -(-len(feed_urls) // max(1, count))
+        self.groups = [feed_urls[i:i + size] for i in range(0, len(feed_urls), size)]
+        self.size, self.items = size, items
+        self.per_feed = max(1, min(items, -(-MEASURE_MAX // len(self.groups) // size)))
+        self.measured: list[dict[str, float]] = []  # before each turn, and once after the last
+        #: per turn: wall seconds, this process tree's CPU seconds, the machine's
+        self.phases: list[tuple[float, float, float]] = []
+
+    def turn_of(self, url: str) -> int:
+        m = re.search(r"/a/([0-9]+)/", url)
+        return int(m[1]) // self.size if m else 0
+
+    def sample(self, turn: int) -> list[str]:
+        return [f"{u}?first={self.per_feed}" for u in self.groups[min(turn, len(self.groups) - 1)]]
+
+    def expected(self, turn: int) -> int:
+        return len(self.groups[turn]) * self.items
+
+
 async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None, expected: int,
-                       timeout_s: float, soak: SoakWatch | None) -> Arrivals:
+                       timeout_s: float, soak: SoakWatch | None, turns: Turns,
+                       meter: StageMeter) -> Arrivals:
     pipeline = Pipeline(settings)
     stop = asyncio.Event()
     # All due at once: polled once. With a rate: polled every 1-2 s as articles appear.
     low, high = (1, 2) if rate else (3600, 7200)
 
+    def specs(urls: list[str]) -> list[Any]:
+        return [make_spec(u, min_interval_s=low, max_interval_s=high) for u in urls]
+
     async def add(factory: KafkaFactory) -> None:
         if rate:
             farm.set(rate=rate)  # before the feeds exist, so no poll sees every item at once
-        await register(factory, pipeline.topics,
-                       [make_spec(u, min_interval_s=low, max_interval_s=high) for u in farm.feed_urls])
+            await register(factory, pipeline.topics, specs(turns.groups[0]))
 
+    started = time.monotonic()
     task = asyncio.create_task(pipeline.run(stop, before_stages=add))
     await pipeline.started.wait()
+    # The articles come once every stage is ready (the workers have loaded their models), so
+    # that neither latency nor throughput counts the start-up.
+    for _ in range(1500):  # polled: readiness has no event to wait on
+        if pipeline.ready() or task.done():
+            break
+        await asyncio.sleep(0.2)
+    log(f"every stage ready {time.monotonic() - started:.1f} s after the start")
+    phase_start = (time.monotonic(), tree_cpu_seconds(os.getpid()), machine_cpu_seconds())
     if rate:
-        # Publishing starts once every stage is ready, so latency is not the start-up's backlog.
-        for _ in range(1500):  # polled: readiness has no event to wait on
-            if pipeline.ready() or task.done():
-                break
-            await asyncio.sleep(0.2)
         farm.release()
     factory = KafkaFactory(settings, pipeline.bootstrap)
     from aiokafka import TopicPartition
@@ -212,9 +203,18 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
     names = {topics.links: "links", topics.articles: "articles", topics.dlq: "dlq"}
     consumer = factory.consumer(group_id=None)
     await consumer.start()
-    arrivals = Arrivals(expected)
+    arrivals = Arrivals(expected, turns.turn_of)
     cpu = ProcessCpu(lambda: {**pipeline.child_pids(), "main": [os.getpid()], "farm": [farm.pid]})
+    if not rate:
+        await register(factory, pipeline.topics, specs(turns.groups[0]))
     deadline = time.monotonic() + timeout_s
+    turn, last_arrival = 0, time.monotonic()
+
+    def end_phase() -> None:
+        wall, tree, machine = phase_start
+        turns.phases.append((time.monotonic() - wall, tree_cpu_seconds(os.getpid()) - tree,
+                             machine_cpu_seconds() - machine))
+
     try:
         tps = [TopicPartition(t, p) for t in (topics.enriched, *names)
                for p in range(settings.topic_partitions)]
@@ -227,6 +227,7 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
                 if tp.topic == topics.enriched:
                     for record in records:
                         arrivals.enriched(orjson.loads(record.value))
+                    last_arrival = time.monotonic()
                 else:
                     arrivals.counts[names[tp.topic]] += len(records)
             if soak is not None:
@@ -235,7 +236,22 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
                 log(arrivals.progress())
                 cpu.sample()
                 last_report = time.monotonic()
+            done = arrivals.turns.get(turn, [0])[0]
+            if turn + 1 < len(turns.groups) and (
+                    done >= turns.expected(turn) or time.monotonic() - last_arrival > TURN_STALL_S):
+                end_phase()
+                cpu.pause()
+                log(f"turn {turn + 1}/{len(turns.groups)}: {done} articles; measuring the "
+                    f"stages alone before the next")
+                turns.measured.append(await meter.measure(turns.sample(turn + 1)))
+                cpu.resume()
+                turn += 1
+                phase_start = (time.monotonic(), tree_cpu_seconds(os.getpid()),
+                               machine_cpu_seconds())
+                await register(factory, pipeline.topics, specs(turns.groups[turn]))
+                last_arrival = time.monotonic()
     finally:
+        end_phase()
         cpu.sample()
         arrivals.cpu_by_process = cpu.used()
         if soak is not None:
@@ -257,6 +273,8 @@ class ProcessCpu:
         self.parts = parts
         self.first: dict[int, float] = {}
         self.last: dict[int, tuple[str, float]] = {}
+        self.left_out: dict[int, float] = {}  # CPU seconds while paused
+        self._paused_at: dict[int, float] = {}
         self._begun = False
         self.sample()
         self._begun = True
@@ -270,10 +288,22 @@ class ProcessCpu:
                 if seconds:
                     self.last[pid] = (name, seconds)
 
+    def pause(self) -> None:
+        """Stop counting (while the stages are measured alone) until :meth:`resume`."""
+        self.sample()
+        self._paused_at = {pid: seconds for pid, (_, seconds) in self.last.items()}
+
+    def resume(self) -> None:
+        self.sample()
+        for pid, seconds in self._paused_at.items():
+            if pid in self.last:
+                self.left_out[pid] = self.left_out.get(pid, 0.0) + self.last[pid][1] - seconds
+        self._paused_at = {}
+
     def used(self) -> dict[str, float]:
         out: dict[str, float] = {}
         for pid, (name, seconds) in self.last.items():
-            out[name] = out.get(name, 0.0) + seconds - self.first[pid]
+            out[name] = out.get(name, 0.0) + seconds - self.first[pid] - self.left_out.get(pid, 0.0)
         return out
 
 
@@ -296,13 +326,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=10, help="articles per feed")
     parser.add_argument("--rate", type=_rate, help="articles/s the farm publishes (or 0.5x)")
     parser.add_argument("--soak-minutes", type=float, help="publish for this long (default rate 0.5x)")
+    parser.add_argument("--turns", type=int, default=4,
+                        help="groups of feeds that take turns with measuring the stages alone")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--out", type=Path, help="also write the JSON result to this file")
     parser.add_argument("--latencies", type=Path,
                         help="write each article's discovery time and latency parts (JSON lines)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.feeds, args.items, args.timeout = 16, 8, 90
+        args.feeds, args.items, args.timeout, args.turns = 16, 8, 90, 2
     if args.soak_minutes and not args.rate:
         args.rate = (0.5, True)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -312,21 +344,15 @@ def main(argv: list[str] | None = None) -> int:
     from newsflow.core.logs import setup_logging
 
     setup_logging("WARNING", "text")
-    ctx = multiprocessing.get_context("spawn")
-    with FarmProcess(args.feeds, args.items) as farm:
-        # Measured in a process of its own, so the models it loads do not count in the
-        # pipeline's RSS; on the first pages of each feed, which the pipeline will see first.
-        per_feed = max(1, min(args.items, MEASURE_MAX // args.feeds))
-
-        def measure(when: str) -> dict[str, float]:
-            log(f"measuring each stage alone (no Kafka) on {per_feed * args.feeds} articles, {when}")
-            with ProcessPoolExecutor(1, mp_context=ctx) as ex:
-                return ex.submit(_measure_stages_sync, settings,
-                                 [f"{u}?first={per_feed}" for u in farm.feed_urls]).result()
-
-        stages = before = measure("before the pipeline")
-        per_article = stages["poll"] + stages["fetch"] + stages["clean"] + stages["enrich"]
-        cpu_limit = cores / per_article
+    with FarmProcess(args.feeds, args.items) as farm, StageMeter(settings) as meter:
+        # All due at once, the feeds take turns with measuring the stages alone; with a rate,
+        # the stages are measured once, before, to set the rate.
+        turns = Turns(farm.feed_urls, 1 if args.rate else args.turns, args.items)
+        sample = turns.sample(0)
+        log(f"measuring each stage alone (no Kafka) on {turns.per_feed * len(sample)} articles")
+        turns.measured.append(meter.measure_now(sample))
+        stages = turns.measured[0]
+        cpu_limit = cores / per_article(stages)
         log(f"pages: {stages['html_bytes'] / 1024:.0f} KB of HTML, {stages['words']:.0f} words of text")
         log(f"per-article CPU: poll {stages['poll'] * 1e3:.2f} ms, fetch {stages['fetch'] * 1e3:.2f} ms, "
             f"clean {stages['clean'] * 1e3:.2f} ms, enrich {stages['enrich'] * 1e3:.2f} ms "
@@ -336,42 +362,45 @@ def main(argv: list[str] | None = None) -> int:
             rate = args.rate[0] * cpu_limit if args.rate[1] else args.rate[0]
             if args.soak_minutes:
                 farm.set(items=math.ceil(rate * args.soak_minutes * 60 / args.feeds))
+                turns.items = farm.items
             # Publishing takes feeds * items / rate; then the backlog must drain.
             args.timeout = max(args.timeout, args.feeds * farm.items / rate + 600)
         expected = args.feeds * farm.items
         log(f"farm: {args.feeds} feeds x {farm.items} items = {expected} articles"
-            + (f", published at {rate:.2f}/s" if rate else ", all due at once"))
-        with RssSampler() as rss:
+            + (f", published at {rate:.2f}/s" if rate else
+               f", all due at once, in {len(turns.groups)} turns of {turns.size} feeds"))
+        with RssSampler(skip=meter.pids) as rss:
             soak = SoakWatch(rss) if args.soak_minutes else None
             log("running the whole pipeline on the embedded broker")
-            cpu0, wall0 = tree_cpu_seconds(os.getpid()), time.monotonic()
-            machine0 = machine_cpu_seconds()
-            arrivals = asyncio.run(run_pipeline(settings, farm, rate, expected, args.timeout, soak))
-            wall = time.monotonic() - wall0
-            cores_used = (tree_cpu_seconds(os.getpid()) - cpu0) / wall
-            # What the rest of the machine took meanwhile: cores this run could not have.
-            others = max(0.0, (machine_cpu_seconds() - machine0) / wall - cores_used)
-        drift = None
+            arrivals = asyncio.run(run_pipeline(settings, farm, rate, expected, args.timeout, soak,
+                                                turns, meter))
         if not rate:
-            # Measured again after the run, and the mean of both counts, so that the machine
-            # drifting (other tenants, caches) between the two measurements cancels out.
-            after = measure("after the pipeline")
-            stages = {k: (before[k] + after[k]) / 2 for k in before}
-            drift = sum(after[k] for k in CPU_PARTS) / sum(before[k] for k in CPU_PARTS)
-            per_article = sum(stages[k] for k in CPU_PARTS)
-            cpu_limit = cores / per_article
-            log(f"per-article CPU after: {sum(after[k] for k in CPU_PARTS) * 1e3:.1f} ms against "
-                f"{sum(before[k] for k in CPU_PARTS) * 1e3:.1f} ms before; the mean counts")
+            log("measuring each stage alone once more, after the last turn")
+            turns.measured.append(meter.measure_now(turns.sample(len(turns.groups))))
+    wall = sum(w for w, _, _ in turns.phases)
+    cores_used = sum(t for _, t, _ in turns.phases) / wall
+    # What the rest of the machine took meanwhile: cores this run could not have.
+    others = max(0.0, sum(m for _, _, m in turns.phases) / wall - cores_used)
+    costs = [per_article(m) for m in turns.measured]
+    drift = costs[-1] / costs[0] if len(costs) > 1 else None
+    stages = mean_stages(turns.measured)
+    cpu_limit = cores / per_article(stages)
     n = len(arrivals.seen)
     farm_cores = arrivals.cpu_by_process.get("farm", 0.0) / wall
-    usable_limit = max(1e-9, cores - farm_cores) / per_article
+    usable = max(1e-9, cores - farm_cores)
+    # Each turn against the stages measured just before and just after it.
+    turn_results = []
+    for t, (count, first, last) in sorted(arrivals.turns.items()):
+        cost = statistics.mean(costs[t:t + 2])
+        possible = max(1e-9, last - first) * usable / cost
+        turn_results.append((count, max(1e-9, last - first), possible))
     if args.latencies:
         with args.latencies.open("wb") as f:
             for discovered, to_fetched, to_enriched in sorted(arrivals.timeline):
                 f.write(orjson.dumps({"discovered": round(discovered, 3),
                                       "to_fetched_s": round(to_fetched, 3),
                                       "to_enriched_s": round(to_enriched, 3)}) + b"\n")
-    span = max(1e-9, arrivals.last_enriched - arrivals.first_discovered)
+    span = sum(t[1] for t in turn_results) or 1e-9
     lat = sorted(arrivals.latencies) or [float("nan")]
 
     def p99(values: list[float]) -> float:
@@ -389,10 +418,13 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mb": _mb(rss.peak),
         "cpu_limit_articles_per_s": round(cpu_limit, 2),
         "cpu_ms_per_article": {k: round(stages[k] * 1e3, 3) for k in CPU_PARTS},
-        # per-article CPU measured after the run over that measured before (None with a rate)
+        # per-article CPU measured after the last turn over that measured before the first
+        # (None with a rate)
         "baseline_drift": round(drift, 3) if drift is not None else None,
         "cores": cores,
-        "ratio": round(n / span / usable_limit, 3),
+        "ratio": round(n / sum(t[2] for t in turn_results), 3) if turn_results else 0.0,
+        "turns": len(turns.groups),
+        "turn_ratios": [round(c / p, 3) for c, _, p in turn_results],
         "farm_cores_used": round(farm_cores, 3),
         "words_per_article": round(statistics.mean(arrivals.words), 1) if arrivals.words else 0,
         "html_kb_per_page": round(stages["html_bytes"] / 1024, 1),

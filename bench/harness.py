@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +91,8 @@ class TreeRss:
         return self.total - self.broker
 
 
-def tree_rss(root: int) -> TreeRss:
+def tree_rss(root: int, skip: Collection[int] = ()) -> TreeRss:
+    """RSS of ``root`` and its descendants, less the subtrees of the processes in ``skip``."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     names: dict[int, bytes] = {}
@@ -113,6 +115,8 @@ def tree_rss(root: int) -> TreeRss:
     todo = [root]
     while todo:
         pid = todo.pop()
+        if pid in skip:
+            continue
         total += rss.get(pid, 0)
         if b"tansu" in names.get(pid, b""):
             broker += rss.get(pid, 0)
@@ -164,10 +168,13 @@ def machine_cpu_seconds() -> float:
 
 
 class RssSampler:
-    """Samples the RSS of this process's tree in a thread: the peak, and the latest sample."""
+    """Samples the RSS of this process's tree in a thread: the peak, and the latest sample;
+    ``skip`` names processes whose subtrees are not the pipeline's (the measuring process)."""
 
-    def __init__(self, interval_s: float = 0.5) -> None:
+    def __init__(self, interval_s: float = 0.5,
+                 skip: Callable[[], Collection[int]] = lambda: ()) -> None:
         self.interval_s = interval_s
+        self.skip = skip
         self.peak = 0
         self.latest = TreeRss(0, 0)
         self._stop = threading.Event()
@@ -175,7 +182,7 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            self.latest = tree_rss(os.getpid())
+            self.latest = tree_rss(os.getpid(), self.skip())
             self.peak = max(self.peak, self.latest.total)
 
     def __enter__(self) -> RssSampler:
