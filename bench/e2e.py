@@ -4,8 +4,10 @@ The farm (newsflow.demo.newsgen) serves 60-150 KB pages around 400-1,200 words o
 text. Prints articles/s, p50/p99 poll→sink latency, peak RSS of the process tree, and the
 pipeline efficiency ratio: end-to-end articles/s divided by the CPU limit, where the CPU
 limit is the usable cores divided by the per-article CPU seconds of poll, fetch, clean and
-enrich, each measured alone on the same kind of pages in the same run, without Kafka. A ratio
-near 1 means Kafka, the runtime and the scheduling cost nothing.
+enrich, each measured alone on the same kind of pages in the same run, without Kafka, on
+every core at once (one measuring process a core, as the pipeline keeps every core busy, and
+cores that share a chip run slower side by side than one alone). A ratio near 1 means Kafka,
+the runtime and the scheduling cost nothing.
 
 The machine's speed drifts by tens of percent over minutes (other tenants, caches), so the
 pipeline and the stages alone take turns (``--turns``, default 4): the feeds are split into
@@ -344,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     from newsflow.core.logs import setup_logging
 
     setup_logging("WARNING", "text")
-    with FarmProcess(args.feeds, args.items) as farm, StageMeter(settings) as meter:
+    with FarmProcess(args.feeds, args.items) as farm, StageMeter(settings, cores) as meter:
         # All due at once, the feeds take turns with measuring the stages alone; with a rate,
         # the stages are measured once, before, to set the rate.
         turns = Turns(farm.feed_urls, 1 if args.rate else args.turns, args.items)

@@ -1,9 +1,9 @@
 """Each stage alone, without Kafka: the CPU seconds per article of poll, fetch, clean and
 enrich on the farm's pages, the baseline ``bench/e2e.py`` measures the pipeline against.
 
-The measuring runs in a process of its own (:class:`StageMeter`), so that the model it
-loads does not count in the pipeline's RSS; the process and its model stay for every
-measurement of a run.
+The measuring runs in processes of its own (:class:`StageMeter`), one per core, so that the
+models they load do not count in the pipeline's RSS and every core is busy, as in the
+pipeline; the processes and their models stay for every measurement of a run.
 """
 
 from __future__ import annotations
@@ -89,25 +89,32 @@ def mean_stages(measured: list[dict[str, float]]) -> dict[str, float]:
 
 
 class StageMeter:
-    """Measures the stages alone in a process of its own, kept for the run."""
+    """Measures the stages alone on every core at once, in processes of its own kept for the
+    run: one per core, each on its share of the feeds, as the pipeline keeps every core busy
+    (cores that share a chip run slower side by side than one alone)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, processes: int = 1) -> None:
         self.settings = settings
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        ctx = multiprocessing.get_context("spawn")
+        self._pools = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(max(1, processes))]
 
     def pids(self) -> list[int]:
-        """The measuring process (not the pipeline's: its RSS is not counted)."""
-        return list(self._pool._processes or ())
+        """The measuring processes (not the pipeline's: their RSS is not counted)."""
+        return [pid for pool in self._pools for pid in (pool._processes or ())]
 
     def measure_now(self, feed_urls: list[str]) -> dict[str, float]:
-        return self._pool.submit(_measure_stages_sync, self.settings, feed_urls).result()
+        shares = [feed_urls[i::len(self._pools)] for i in range(len(self._pools))]
+        futures = [pool.submit(_measure_stages_sync, self.settings, share)
+                   for pool, share in zip(self._pools, shares, strict=True) if share]
+        return mean_stages([f.result() for f in futures])
 
     async def measure(self, feed_urls: list[str]) -> dict[str, float]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, self.measure_now, feed_urls)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in self._pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> StageMeter:
         return self
