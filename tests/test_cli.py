@@ -62,6 +62,14 @@ def test_demo_json_limit_exits_zero_with_one_object_per_line() -> None:
     assert b"newsflow demo:" in proc.stderr, "progress goes to stderr"
 
 
+def test_demo_limit_above_the_sites_articles_stops_once_all_are_in() -> None:
+    proc = subprocess.run(newsflow("demo", "--json", "--limit", "11"), env=env_for(),
+                          capture_output=True, timeout=240, cwd="/")
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    assert len(proc.stdout.decode().splitlines()) == 10
+    assert b"the demo site has 10 articles" in proc.stderr
+
+
 def test_demo_stops_on_ctrl_c_and_takes_its_broker_with_it() -> None:
     # Ctrl-C signals the whole foreground process group: do the same.
     with subprocess.Popen(newsflow("demo"), env=env_for(), stdout=subprocess.PIPE,

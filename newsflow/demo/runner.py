@@ -1,7 +1,7 @@
 """``newsflow demo``: the whole pipeline on the embedded broker and the bundled news site.
 
 Enriched articles are printed as they arrive on the sink topic; ``--limit N``
-exits after N of them.
+exits after N of them (after all of the site's, when it has fewer).
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ async def run_demo(settings: Settings, *, as_json: bool, limit: int | None,
     with DemoSite() as site:
         print(f"newsflow demo: news site on {site.base_url}, feeds: {', '.join(site.feed_urls)}",
               file=sys.stderr)
+        if limit is not None and limit > site.article_count and settings.embedded:
+            print(f"newsflow demo: the demo site has {site.article_count} articles; "
+                  f"stopping once all {site.article_count} are enriched", file=sys.stderr)
+            limit = site.article_count
         pipeline = Pipeline(settings)
         if pipeline_box is not None:
             pipeline_box.append(pipeline)

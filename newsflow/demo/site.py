@@ -366,6 +366,11 @@ class DemoSite:
         self._thread: threading.Thread | None = None
         self._base_url: str | None = None
 
+    @property
+    def article_count(self) -> int:
+        """How many articles the site publishes (each feed lists some of them)."""
+        return len(self._manifest)
+
     def start(self) -> DemoSite:
         """Bind (port 0 picks a free port) and serve from a daemon thread; returns self."""
         with self._lock:
