@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from newsflow.core.http import make_http_client
@@ -27,8 +28,6 @@ CPU_PARTS = ("poll", "fetch", "clean", "enrich")
 
 async def measure_stages(settings: Settings, feed_urls: list[str]) -> dict[str, float]:
     """CPU seconds per article of poll, fetch, clean and enrich, each alone, in this process."""
-    import time
-
     http = make_http_client(settings)
     try:
         links = []

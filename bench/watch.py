@@ -27,8 +27,6 @@ class Arrivals:
         self.to_enriched: list[float] = []  # fetched → enriched
         self.timeline: list[tuple[float, float, float]] = []  # (discovered, each part)
         self.words: list[int] = []
-        self.first_discovered = math.inf
-        self.last_enriched = 0.0
         self.first_arrival: float | None = None  # monotonic
         #: CPU seconds each part of the process tree used while the pipeline ran
         self.cpu_by_process: dict[str, float] = {}
@@ -45,8 +43,6 @@ class Arrivals:
         self.to_fetched.append(fetched - discovered)
         self.timeline.append((discovered, fetched - discovered, enriched - fetched))
         self.to_enriched.append(enriched - fetched)
-        self.first_discovered = min(self.first_discovered, discovered)
-        self.last_enriched = max(self.last_enriched, enriched)
         self.latencies.append(enriched - discovered)
         self.words.append(len(value["text"].split()))
         turn = self.turns.setdefault(self.turn_of(value["url"]), [0, math.inf, 0.0])

@@ -128,8 +128,6 @@ def word_tags(doc: Any) -> dict[int, str]:
     read from the Doc's arrays rather than through a Python object per token)."""
     from spacy.attrs import IDX, TAG
 
-    if not len(doc):
-        return {}
     offsets, tag_ids = doc.to_array([IDX, TAG]).T.tolist()
     strings = doc.vocab.strings
     names = {h: strings[h] for h in set(tag_ids)}

@@ -70,12 +70,11 @@ _BEGIN_CACHE: dict[str, tuple[Handler, ...]] = {}
 _BEGIN_CACHE_MAX = 100_000
 
 
-def rules_beginning(word: str) -> tuple[Handler, ...]:
-    found = _BEGIN_CACHE.get(word)
-    if found is None:
-        if len(_BEGIN_CACHE) >= _BEGIN_CACHE_MAX:
-            _BEGIN_CACHE.clear()
-        found = _BEGIN_CACHE[word] = tuple(h for h, p in STARTS.items() if p.match(word))
+def _learn_beginning(word: str) -> tuple[Handler, ...]:
+    """The rules a run the cache has not seen may begin (and the cache remembers it)."""
+    if len(_BEGIN_CACHE) >= _BEGIN_CACHE_MAX:
+        _BEGIN_CACHE.clear()
+    found = _BEGIN_CACHE[word] = tuple(h for h, p in STARTS.items() if p.match(word))
     return found
 
 
@@ -88,7 +87,7 @@ def begin_index(low: str, offset: int, pos: int) -> dict[Handler, list[int]]:
         word = w.group()
         handlers = cached(word)
         if handlers is None:
-            handlers = rules_beginning(word)
+            handlers = _learn_beginning(word)
         if handlers:
             at = w.start() + offset
             for h in handlers:
