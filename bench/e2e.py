@@ -128,7 +128,9 @@ async def run_pipeline(settings: Settings, farm: FarmProcess, rate: float | None
 
     topics = pipeline.topics
     names = {topics.links: "links", topics.articles: "articles", topics.dlq: "dlq"}
-    consumer = factory.consumer(group_id=None)
+    # Latency and turns come from the records' own timestamps, so this consumer may wait long
+    # between fetches: each fetch costs the broker and this process CPU the pipeline needs.
+    consumer = factory.consumer(group_id=None, fetch_max_wait_ms=1000)
     await consumer.start()
     arrivals = Arrivals(expected, turns.turn_of)
     cpu = ProcessCpu(lambda: {**pipeline.child_pids(), "main": [os.getpid()], "farm": [farm.pid]})
