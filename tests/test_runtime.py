@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 
+import pytest
+
 from newsflow.core.kafka import KafkaFactory
 from newsflow.core.produce import Publisher
 from newsflow.core.records import Failure, Outcome, Output, Put, Record
@@ -43,6 +45,14 @@ class Upper:
                     state=[Put("done", r.key or b"", b"done")])
             for r in records
         ]
+
+
+async def _until(condition: Callable[[], object], timeout_s: float = 10) -> None:
+    """Wait until ``condition()`` holds or ``timeout_s`` passed (the caller asserts it)."""
+    for _ in range(int(timeout_s / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
 
 
 async def _runner(settings: Settings, stage: Upper) -> tuple[StageRunner, asyncio.Task[None], object]:
@@ -179,19 +189,13 @@ async def test_a_second_copy_of_a_key_waits_for_the_first_and_is_never_done_for_
                          max_in_flight=2)
     task = asyncio.create_task(runner.run())
     try:
-        for _ in range(300):
-            if len(runner._tasks) == 2:
-                break
-            await asyncio.sleep(0.05)
+        await _until(lambda: len(runner._tasks) == 2, 15)
         assert len(runner._tasks) == 2, "both copies are in flight, in two batches"
         await asyncio.sleep(1)
         assert stage.seen_batches == [], "the second copy waits for the first"
         assert runner.offsets.committable() == {}
         stage.release.set()
-        for _ in range(200):
-            if len(stage.seen_batches) == 2 and not runner._tasks:
-                break
-            await asyncio.sleep(0.05)
+        await _until(lambda: len(stage.seen_batches) == 2 and not runner._tasks)
     finally:
         runner.stop()
         await asyncio.wait_for(task, 30)
@@ -204,3 +208,73 @@ async def test_a_second_copy_of_a_key_waits_for_the_first_and_is_never_done_for_
         assert await consumer.committed(TopicPartition(topics.links, 0)) == 2
     finally:
         await consumer.stop()
+
+
+class Watch:
+    """A toy source: records the keys it is told of, never due."""
+
+    name = "poll"
+
+    def __init__(self) -> None:
+        self.keys: list[bytes | None] = []
+
+    def tables(self) -> list[TableSpec]:
+        return []
+
+    def open(self, tables: Mapping[str, Table]) -> None:
+        pass
+
+    async def process(self, records: Sequence[Record]) -> list[Outcome]:
+        return [Outcome() for _ in records]
+
+    def due_at(self, record: Record) -> float | None:
+        self.keys.append(record.key)
+        return None
+
+    def owned(self, count: int) -> None:
+        pass
+
+
+async def test_an_idle_source_fetches_its_table_seldom_and_still_sees_a_change(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each empty fetch costs the broker CPU: a source's table (the feeds registry) changes
+    seldom, so its consumer waits up to a second between fetches, not the hop's 100 ms."""
+    from aiokafka.client import AIOKafkaClient
+
+    settings = make_settings()
+    factory = KafkaFactory(settings, settings.kafka_bootstrap)
+    topics = Topics.from_settings(settings)
+    await prepare_topics(factory, topics)
+    fetches: list[float] = []
+    send = AIOKafkaClient.send
+
+    async def counting(self: AIOKafkaClient, node_id: int, request: object, *a: object,
+                       **k: object) -> object:
+        if type(request).__name__ == "FetchRequest" and any(
+                t[0] == topics.feeds for t in getattr(request, "topics", ())):
+            fetches.append(asyncio.get_running_loop().time())
+        return await send(self, node_id, request, *a, **k)
+
+    monkeypatch.setattr(AIOKafkaClient, "send", counting)
+    producer = factory.producer()
+    await producer.start()
+    stage = Watch()
+    runner = StageRunner(stage=stage, input_topic=topics.feeds, dlq_topic=topics.dlq,
+                         factory=factory, publisher=Publisher(producer), source=True,
+                         batch_size=1)
+    task = asyncio.create_task(runner.run())
+    try:
+        await _until(lambda: runner.ready, 30)
+        assert runner.ready
+        fetches.clear()
+        await asyncio.sleep(4)
+        idle = len(fetches)
+        await producer.send_and_wait(topics.feeds, b"{}", key=b"feed-1")
+        await _until(lambda: b"feed-1" in stage.keys, 5)
+    finally:
+        runner.stop()
+        await asyncio.wait_for(task, 30)
+        await producer.stop()
+    assert idle <= 10, f"{idle} fetches of the idle registry in 4 s (100 ms waits make ~40)"
+    assert b"feed-1" in stage.keys, "a new feed is seen within seconds"
