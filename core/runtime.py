@@ -65,11 +65,14 @@ class StageRunner(Rebalancing, Sourcing, Upkeep):
 
     async def run(self) -> None:
         settings = self.factory.settings
-        consumer = self.factory.consumer(group_id=self.group_id, **(
+        if self.source:
             # A source's input is a table that changes seldom (the feeds registry): waiting
             # longer between fetches spares the broker ten empty fetches a second.
-            {"max_poll_records": 1000, "fetch_max_wait_ms": SOURCE_FETCH_WAIT_MS} if self.source
-            else {"max_poll_records": self.batch_size}))
+            consumer = self.factory.consumer(group_id=self.group_id, max_poll_records=1000,
+                                             fetch_max_wait_ms=SOURCE_FETCH_WAIT_MS)
+        else:
+            consumer = self.factory.consumer(group_id=self.group_id,
+                                             max_poll_records=self.batch_size)
         self.consumer = consumer
         consumer.subscribe([self.input_topic],
                            listener=Listener(self.input_topic, self._assigned, self._revoked))
